@@ -1,0 +1,244 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+	"strings"
+)
+
+// Exit codes, documented in `securemerge help`.
+const (
+	exitOK       = 0 // success
+	exitProblems = 1 // the command ran and found problems: validation errors, failed rows
+	exitUsage    = 2 // bad command line
+	exitFailure  = 3 // could not do the work: unreadable file, database busy, network
+	exitCanceled = 4 // interrupted by the user (Ctrl+C) or declined confirmation; safe to re-run
+)
+
+// Version is the app version, set at build time with
+// -ldflags "-X main.Version=…"; it matches FyneApp.toml.
+var Version = "0.1.0"
+
+// Main is the program: Run dispatches to the window or a subcommand. Tests
+// run it in-process with their own streams and environment.
+type Main struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string // nil means no environment
+
+	// GUI opens the window; nil means the real Fyne window (tests replace it).
+	GUI func(ctx context.Context, m *Main) int
+}
+
+// command is one subcommand.
+type command struct {
+	name    string
+	args    string // usage after the name
+	summary string
+	run     func(m *Main, ctx context.Context, args []string) int
+}
+
+func (m *Main) commands() []command {
+	return []command{
+		{"version", "", "print the version", (*Main).runVersion},
+		{"help", "[COMMAND]", "explain a command", (*Main).runHelp},
+	}
+}
+
+func (m *Main) getenv(k string) string {
+	if m.Getenv == nil {
+		return ""
+	}
+	return m.Getenv(k)
+}
+
+// Run runs the program with args (without the program name) and returns the
+// exit code.
+func (m *Main) Run(ctx context.Context, args []string) int {
+	if len(args) == 0 {
+		gui := m.GUI
+		if gui == nil {
+			gui = runGUI
+		}
+		return gui(ctx, m)
+	}
+	name := args[0]
+	switch name {
+	case "-h", "-help", "--help":
+		return m.runHelp(ctx, nil)
+	case "-v", "-version", "--version":
+		return m.runVersion(ctx, nil)
+	}
+	for _, c := range m.commands() {
+		if c.name == name {
+			return c.run(m, ctx, args[1:])
+		}
+	}
+	fmt.Fprintf(m.Stderr, "securemerge: unknown command %q\n", name)
+	if s := suggestCommand(name, m.commands()); s != "" {
+		fmt.Fprintf(m.Stderr, "Did you mean %q?\n", s)
+	}
+	fmt.Fprintln(m.Stderr, "Run 'securemerge help' for the list of commands.")
+	return exitUsage
+}
+
+// flags returns a FlagSet for a subcommand whose -h prints its usage.
+func (m *Main) flags(name, args, summary string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: securemerge %s %s\n\n%s\n", name, args, summary)
+		var has bool
+		fs.VisitAll(func(*flag.Flag) { has = true })
+		if has {
+			fmt.Fprintln(fs.Output(), "\nOptions:")
+			fs.PrintDefaults()
+		}
+	}
+	return fs
+}
+
+// parse parses args and returns the exit code to stop with, or -1 to go on.
+func parse(fs *flag.FlagSet, args []string) int {
+	fs.SetOutput(fs.Output())
+	if err := fs.Parse(interspersed(fs, args)); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	return -1
+}
+
+// interspersed moves flags after positional arguments to the front, so
+// `securemerge inspect list.xlsx --json` works as users expect.
+func interspersed(fs *flag.FlagSet, args []string) []string {
+	var flags, pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			pos = append(pos, args[i+1:]...)
+			break
+		}
+		if len(a) > 1 && a[0] == '-' {
+			flags = append(flags, a)
+			name := strings.TrimLeft(a, "-")
+			if strings.Contains(name, "=") {
+				continue
+			}
+			f := fs.Lookup(name)
+			if f == nil {
+				continue
+			}
+			if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && bf.IsBoolFlag() {
+				continue
+			}
+			if i+1 < len(args) {
+				flags = append(flags, args[i+1])
+				i++
+			}
+			continue
+		}
+		pos = append(pos, a)
+	}
+	return append(flags, pos...)
+}
+
+func (m *Main) runVersion(ctx context.Context, args []string) int {
+	fs := m.flags("version", "", "Print the version of SecureMerge.")
+	if c := parse(fs, args); c >= 0 {
+		return c
+	}
+	rev := ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				rev = " (" + s.Value[:12] + ")"
+			}
+		}
+	}
+	fmt.Fprintf(m.Stdout, "SecureMerge %s%s %s/%s %s\n", Version, rev, runtime.GOOS, runtime.GOARCH, runtime.Version())
+	return exitOK
+}
+
+func (m *Main) runHelp(ctx context.Context, args []string) int {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+		fmt.Fprintln(m.Stdout, "Usage: securemerge help [COMMAND]\n\nList the commands, or explain one.")
+		return exitOK
+	}
+	if len(args) > 0 {
+		for _, c := range m.commands() {
+			if c.name == args[0] {
+				return c.run(m, ctx, []string{"-h"})
+			}
+		}
+		fmt.Fprintf(m.Stderr, "securemerge: no help for unknown command %q\n", args[0])
+		return exitUsage
+	}
+	w := m.Stdout
+	fmt.Fprint(w, `SecureMerge: private mail merge from your own Microsoft 365 mailbox.
+
+Usage:
+  securemerge                 open the desktop window
+  securemerge COMMAND [ARGS]  run headless (scripts, scheduled jobs)
+
+Commands:
+`)
+	for _, c := range m.commands() {
+		fmt.Fprintf(w, "  %-44s %s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
+	}
+	fmt.Fprint(w, `
+Run 'securemerge COMMAND --help' for a command's options.
+
+Environment:
+  SECUREMERGE_DATA_DIR      folder of the local database (default: the user config folder)
+  SECUREMERGE_GRAPH_URL     Microsoft Graph base URL including /v1.0 (http:// only for loopback)
+  SECUREMERGE_ACCESS_TOKEN  bearer token used as is (skips sign-in)
+  SECUREMERGE_LICENSE_URL   licence server
+  SECUREMERGE_CLIENT_ID, SECUREMERGE_AUTHORITY  the Azure app registration used to sign in
+
+Exit codes:
+  0  success
+  1  the command found problems (validation errors, rows that failed)
+  2  bad command line
+  3  could not do the work (unreadable file, database in use, network)
+  4  interrupted or not confirmed; safe to run again
+`)
+	return exitOK
+}
+
+func suggestCommand(name string, cmds []command) string {
+	best, bestD := "", 3
+	for _, c := range cmds {
+		if d := editDistance(name, c.name); d < bestD {
+			best, bestD = c.name, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}

@@ -1,0 +1,18 @@
+// Command securemerge is the SecureMerge app. With no arguments it opens the
+// desktop window; with a subcommand it runs the same engine headless (see
+// `securemerge help`).
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+)
+
+func main() {
+	attachConsole()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := (&Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}).Run(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# smoke.sh starts the real securemerge binary under Xvfb, waits up to 10 s for
+# a window titled "SecureMerge", takes a screenshot and fails if it is blank.
+# Usage: scripts/smoke.sh [BINARY] (default ./securemerge; built if missing)
+set -euo pipefail
+bin=${1:-./securemerge}
+[ -x "$bin" ] || go build -tags migrated_fynedo -o "$bin" ./cmd/securemerge
+out=${SMOKE_DIR:-$(mktemp -d)}
+mkdir -p "$out"
+data=$(mktemp -d)
+
+display=:$((90 + RANDOM % 100))
+Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >"$out/xvfb.log" 2>&1 &
+xvfb=$!
+app=""
+cleanup() { [ -n "$app" ] && kill "$app" 2>/dev/null; kill "$xvfb" 2>/dev/null; rm -rf "$data"; }
+trap cleanup EXIT
+export DISPLAY=$display
+ready=""
+for _ in $(seq 300); do
+  if xdpyinfo >/dev/null 2>&1; then ready=1; break; fi
+  kill -0 "$xvfb" 2>/dev/null || break
+  sleep 0.1
+done
+[ -n "$ready" ] || { echo "smoke: Xvfb did not start on $display"; cat "$out/xvfb.log"; exit 1; }
+
+SECUREMERGE_DATA_DIR=$data LIBGL_ALWAYS_SOFTWARE=1 "$bin" >"$out/app.log" 2>&1 &
+app=$!
+win=""
+for _ in $(seq 100); do
+  win=$(xdotool search --name '^SecureMerge$' 2>/dev/null | head -1 || true)
+  [ -n "$win" ] && break
+  kill -0 "$app" 2>/dev/null || { echo "smoke: the app exited early:"; cat "$out/app.log"; exit 1; }
+  sleep 0.1
+done
+if [ -z "$win" ]; then
+  echo "smoke: no window titled SecureMerge within 10 s"; cat "$out/app.log"; exit 1
+fi
+sleep 2 # let the first frame render
+import -window root "$out/screenshot.png"
+colors=$(convert "$out/screenshot.png" -format '%k' info:)
+if [ "$colors" -lt 16 ]; then
+  echo "smoke: the screenshot is blank ($colors colours): $out/screenshot.png"; exit 1
+fi
+echo "smoke: window \"SecureMerge\" opened; screenshot $out/screenshot.png has $colors colours"

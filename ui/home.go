@@ -1,0 +1,168 @@
+package ui
+
+import (
+	"image/color"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/data/binding"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/securemerge/securemerge/internal/campaign"
+)
+
+// home is the first screen: the campaign list, or help when there is none.
+type home struct {
+	window  fyne.Window
+	backend Backend
+
+	// spawn runs slow work off the UI goroutine; nil means a new goroutine.
+	// Tests run it inline so that they read the window only once it settled.
+	spawn func(func())
+
+	items   binding.UntypedList // of *campaign.Campaign
+	status  binding.String      // a problem loading the list, shown to the person
+	list    *widget.List
+	empty   fyne.CanvasObject
+	body    *fyne.Container
+	newBtn  *widget.Button
+	content fyne.CanvasObject
+}
+
+func newHome(w fyne.Window, b Backend) *home {
+	return &home{window: w, backend: b, items: binding.NewUntypedList(), status: binding.NewString()}
+}
+
+func (h *home) build() fyne.CanvasObject {
+	title := widget.NewLabelWithStyle(lang.L("home.heading"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	title.SizeName = theme.SizeNameHeadingText
+	h.newBtn = widget.NewButtonWithIcon(lang.L("home.new"), theme.ContentAddIcon(), h.onNew)
+	h.newBtn.Importance = widget.HighImportance
+
+	h.list = widget.NewListWithData(h.items,
+		func() fyne.CanvasObject {
+			name := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+			return container.NewBorder(nil, nil, nil, widget.NewLabel(""), container.NewVBox(name, widget.NewLabel("")))
+		},
+		func(item binding.DataItem, o fyne.CanvasObject) {
+			v, err := item.(binding.Untyped).Get()
+			if err != nil {
+				return
+			}
+			c := v.(*campaign.Campaign)
+			row := o.(*fyne.Container)
+			texts := row.Objects[0].(*fyne.Container).Objects
+			texts[0].(*widget.Label).SetText(c.Name)
+			texts[1].(*widget.Label).SetText(countsText(c.Counts))
+			row.Objects[1].(*widget.Label).SetText(statusText(c.Status))
+		})
+
+	emptyTitle := widget.NewLabelWithStyle(lang.L("home.empty.title"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	emptyTitle.SizeName = theme.SizeNameSubHeadingText
+	help := widget.NewLabelWithStyle(lang.L("home.empty.help"), fyne.TextAlignCenter, fyne.TextStyle{})
+	help.Wrapping = fyne.TextWrapWord
+	cta := widget.NewButtonWithIcon(lang.L("home.new"), theme.ContentAddIcon(), h.onNew)
+	cta.Importance = widget.HighImportance
+	// A wrapping label takes the width it is given: hold the help text at a
+	// readable measure instead of letting the centre squeeze it.
+	measure := canvas.NewRectangle(color.Transparent)
+	measure.SetMinSize(fyne.NewSize(520, 0))
+	h.empty = container.NewCenter(container.NewStack(measure, container.NewVBox(
+		container.NewCenter(widget.NewIcon(theme.MailComposeIcon())),
+		emptyTitle, help, container.NewCenter(cta))))
+
+	problem := widget.NewLabelWithData(h.status)
+	problem.Importance = widget.DangerImportance
+	problem.Wrapping = fyne.TextWrapWord
+
+	privacy := widget.NewLabelWithStyle(lang.L("home.privacy"), fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	privacy.Wrapping = fyne.TextWrapWord
+
+	h.body = container.NewStack(h.empty)
+	h.content = container.NewBorder(
+		container.NewVBox(container.NewBorder(nil, nil, nil, h.newBtn, title), problem),
+		privacy, nil, nil, h.body)
+	return h.content
+}
+
+// refresh loads the campaigns off the UI goroutine.
+func (h *home) refresh() {
+	h.background(func() {
+		list, err := h.backend.Campaigns()
+		fyne.Do(func() { h.show(list, err) })
+	})
+}
+
+func (h *home) background(f func()) {
+	if h.spawn != nil {
+		h.spawn(f)
+		return
+	}
+	go f()
+}
+
+func (h *home) show(list []*campaign.Campaign, err error) {
+	if err != nil {
+		_ = h.status.Set(lang.L("error.store"))
+		fyne.LogError("list campaigns", err)
+	} else {
+		_ = h.status.Set("")
+	}
+	items := make([]any, len(list))
+	for i, c := range list {
+		items[i] = c
+	}
+	_ = h.items.Set(items)
+	if len(list) == 0 {
+		h.body.Objects = []fyne.CanvasObject{h.empty}
+	} else {
+		h.body.Objects = []fyne.CanvasObject{h.list}
+	}
+	h.body.Refresh()
+}
+
+func (h *home) onNew() {
+	name := widget.NewEntry()
+	name.SetPlaceHolder(lang.L("home.new.placeholder"))
+	dialog.ShowForm(lang.L("home.new"), lang.L("home.create"), lang.L("home.cancel"),
+		[]*widget.FormItem{widget.NewFormItem(lang.L("home.name"), name)},
+		func(ok bool) {
+			if !ok {
+				return
+			}
+			n := strings.TrimSpace(name.Text)
+			if n == "" {
+				n = lang.L("home.untitled")
+			}
+			h.background(func() {
+				_, err := h.backend.NewCampaign(n)
+				fyne.Do(func() {
+					if err != nil {
+						fyne.LogError("new campaign", err)
+						_ = h.status.Set(lang.L("error.store"))
+						return
+					}
+					h.refresh()
+				})
+			})
+		}, h.window)
+}
+
+func statusText(s campaign.Status) string {
+	if s == "" {
+		s = campaign.StatusDraft
+	}
+	return lang.L("status." + string(s))
+}
+
+func countsText(c campaign.Counts) string {
+	if c.Total == 0 {
+		return lang.L("home.norecipients")
+	}
+	return lang.L("home.count", map[string]any{"Sent": c.Sent, "Failed": c.Failed, "Pending": c.Pending + c.Sending})
+}

@@ -1,0 +1,53 @@
+package ui
+
+import (
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"testing"
+
+	"github.com/securemerge/securemerge/assets"
+)
+
+// TestTranslationsComplete fails when a key used in ui is missing from a
+// language, so a French user never sees a raw key.
+func TestTranslationsComplete(t *testing.T) {
+	used := map[string]bool{}
+	files, _ := filepath.Glob("*.go")
+	re := regexp.MustCompile(`lang\.L\("([a-z0-9.]*[a-z0-9])"`)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllSubmatch(b, -1) {
+			used[string(m[1])] = true
+		}
+	}
+	for _, s := range []string{"draft", "sending", "paused", "done", "cancelled"} {
+		used["status."+s] = true
+	}
+	for _, l := range []string{"en", "fr"} {
+		b, err := fs.ReadFile(assets.Translations, "translations/"+l+".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]string
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("%s.json: %v", l, err)
+		}
+		var missing []string
+		for k := range used {
+			if m[k] == "" {
+				missing = append(missing, k)
+			}
+		}
+		sort.Strings(missing)
+		if len(missing) > 0 {
+			t.Errorf("%s.json lacks %v", l, missing)
+		}
+	}
+}
