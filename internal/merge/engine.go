@@ -1,0 +1,188 @@
+package merge
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"strconv"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// RowSource yields data rows in order. Next returns io.EOF after the last
+// row; the returned slice may be reused by the next call. Line is the row
+// number users see for the row Next last returned. *sheet.Reader satisfies
+// it.
+type RowSource interface {
+	Next() ([]string, error)
+	Line() int
+}
+
+// Result is the outcome of one row. Exactly one of these holds: Err is set
+// (the row cannot be sent), Skip is set (the row is deliberately not sent;
+// Msg is still rendered so callers can show who it was for), or Msg is ready
+// to send.
+type Result struct {
+	Index, Line int
+	Msg         *Message
+	Err         error
+	// Skip is why the row is not sent: "duplicate of row N" (same To
+	// addresses as an earlier row) or "suppressed: ADDRESS: REASON". It
+	// always starts with "duplicate" or "suppressed".
+	Skip string
+}
+
+// Engine renders rows concurrently and hands results back in row order.
+// The zero value is ready to use; an Engine holds no state between runs.
+type Engine struct {
+	Workers int // 0 means GOMAXPROCS
+	Buffer  int // rows in flight at most; 0 means 4*Workers
+}
+
+// job is one row in flight; the worker fills out and closes done.
+type job struct {
+	index, line int
+	row         []string
+	out         outcome
+	done        chan struct{}
+}
+
+// Run renders every row of src with m and calls emit once per row, in row
+// order, from the goroutine that called Run. At most Buffer rows are in
+// memory at once whatever the row count. Duplicate and suppressed rows are
+// detected in order and reported through Result.Skip. Run returns when src
+// is exhausted, on the first error from src or emit, or promptly after ctx
+// is cancelled (returning ctx.Err()); no goroutine outlives it.
+func (e *Engine) Run(ctx context.Context, m *Merger, src RowSource, emit func(Result) error) error {
+	return e.run(ctx, m, src, func(j *job, r Result) error { return emit(r) })
+}
+
+// run is Run with access to the whole outcome, for Validate.
+func (e *Engine) run(ctx context.Context, m *Merger, src RowSource, emit func(*job, Result) error) error {
+	workers := e.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	buffer := e.Buffer
+	if buffer <= 0 {
+		buffer = 4 * workers
+	}
+	buffer = max(buffer, workers)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	g, gctx := errgroup.WithContext(ctx)
+	todo := make(chan *job, buffer)  // to workers
+	order := make(chan *job, buffer) // to the emitter, in row order
+
+	g.Go(func() error {
+		defer close(todo)
+		defer close(order)
+		for index := 0; ; index++ {
+			if err := gctx.Err(); err != nil {
+				return nil // the emitter reports the cause
+			}
+			row, err := src.Next()
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("read row %d: %w", index+1, err)
+			}
+			j := &job{index: index, line: src.Line(), row: slices.Clone(row), done: make(chan struct{})}
+			select {
+			case order <- j:
+			case <-gctx.Done():
+				return nil
+			}
+			select {
+			case todo <- j:
+			case <-gctx.Done():
+				return nil
+			}
+		}
+	})
+	for range workers {
+		g.Go(func() error {
+			for j := range todo {
+				// ctx, not gctx: rows read before a read error still render.
+				if ctx.Err() == nil {
+					j.out = m.render(j.index, j.line, j.row)
+				}
+				j.row = nil
+				close(j.done)
+			}
+			return nil
+		})
+	}
+
+	seen := map[[16]byte]int{} // To set -> first row line
+	emitErr := func() error {
+		for {
+			var j *job
+			select {
+			case j = <-order:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			if j == nil {
+				return nil
+			}
+			select {
+			case <-j.done:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			r := Result{Index: j.index, Line: j.line, Msg: j.out.msg, Err: j.out.err}
+			if r.Err == nil {
+				if j.out.suppressed != "" {
+					r.Skip = "suppressed: " + j.out.suppressed
+				} else if k, ok := toSetKey(r.Msg); ok {
+					if first, dup := seen[k]; dup {
+						r.Skip = "duplicate of row " + strconv.Itoa(first)
+					} else {
+						seen[k] = j.line
+					}
+				}
+			}
+			if err := emit(j, r); err != nil {
+				return err
+			}
+		}
+	}()
+	cancel()
+	readErr := g.Wait()
+	if emitErr != nil {
+		return emitErr
+	}
+	return readErr
+}
+
+// toSetKey identifies a message's To addresses as a set (lower-cased,
+// sorted, without repeats), so duplicates cost 16 bytes per row to detect.
+func toSetKey(m *Message) ([16]byte, bool) {
+	if m == nil || len(m.To) == 0 {
+		return [16]byte{}, false
+	}
+	addrs := make([]string, len(m.To))
+	for i, a := range m.To {
+		addrs[i] = normalAddress(a.Address)
+	}
+	slices.Sort(addrs)
+	addrs = slices.Compact(addrs)
+	h := sha256.New()
+	for _, a := range addrs {
+		h.Write([]byte(a))
+		h.Write([]byte{0})
+	}
+	var k [16]byte
+	copy(k[:], h.Sum(nil))
+	return k, true
+}

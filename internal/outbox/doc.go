@@ -1,0 +1,11 @@
+// Package outbox writes rendered messages as .eml files into a folder the
+// user chose: the "outbox" sending mode, which needs no account. Each message
+// becomes one file named by merge.Message.FileName, written atomically (a
+// temporary file in the same folder, fsync, then a link or rename that never
+// replaces an existing file), so that re-running a campaign never duplicates
+// a message and a crash never leaves a half-written one. A summary.csv lists
+// every row with its status.
+//
+// The package imports internal/merge and the standard library only; it must
+// not import any other adapter (store, graph, ui…).
+package outbox

@@ -1,0 +1,216 @@
+package outbox
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/securemerge/securemerge/internal/merge"
+)
+
+func messages(t *testing.T, n int) []*merge.Message {
+	t.Helper()
+	spec := &merge.Spec{From: "me@example.com", To: "{{ Email }}", Subject: "{{ Subject }}", Body: "Hello"}
+	m, err := merge.NewMerger(spec, merge.NewHeader([]string{"Email", "Subject"}),
+		merge.Options{CampaignID: "c", Now: func() time.Time { return time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*merge.Message
+	for i := range n {
+		msg, err := m.Render(i, i+2, []string{"user" + string(rune('a'+i)) + "@example.com", "=HYPERLINK(\"x\")"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, msg)
+	}
+	return out
+}
+
+func listDir(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	return names
+}
+
+func TestWriteTwiceSameFiles(t *testing.T) {
+	d := Dir{Path: filepath.Join(t.TempDir(), "new", "outbox")}
+	msgs := messages(t, 3)
+	for run := 1; run <= 2; run++ {
+		for _, m := range msgs {
+			path, written, err := d.Write(m)
+			if err != nil {
+				t.Fatalf("run %d: Write: %v", run, err)
+			}
+			if written != (run == 1) {
+				t.Errorf("run %d: Write(%s) written = %v; want %v", run, m.FileName(), written, run == 1)
+			}
+			if filepath.Base(path) != m.FileName() {
+				t.Errorf("Write path = %q; want name %q", path, m.FileName())
+			}
+			if !d.Exists(m) {
+				t.Errorf("Exists(%s) = false after Write", m.FileName())
+			}
+		}
+	}
+	want := []string{"00001-usera@example.com.eml", "00002-userb@example.com.eml", "00003-userc@example.com.eml"}
+	if got := listDir(t, d.Path); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("outbox holds %q; want exactly %q (no temp files)", got, want)
+	}
+	var wantBytes bytes.Buffer
+	msgs[0].WriteEML(&wantBytes)
+	got, _ := os.ReadFile(filepath.Join(d.Path, want[0]))
+	if !bytes.Equal(got, wantBytes.Bytes()) {
+		t.Errorf("file content differs from WriteEML")
+	}
+	for _, p := range []string{d.Path, filepath.Join(d.Path, want[0])} {
+		st, _ := os.Stat(p)
+		wantMode := os.FileMode(0o600)
+		if st.IsDir() {
+			wantMode = 0o700
+		}
+		if st.Mode().Perm() != wantMode {
+			t.Errorf("mode of %s = %v; want %v", p, st.Mode().Perm(), wantMode)
+		}
+	}
+}
+
+func TestWriteKeepsExistingFile(t *testing.T) {
+	d := Dir{Path: t.TempDir()}
+	m := messages(t, 1)[0]
+	existing := filepath.Join(d.Path, m.FileName())
+	os.WriteFile(existing, []byte("edited by the user"), 0o600)
+	if _, written, err := d.Write(m); err != nil || written {
+		t.Errorf("Write over an existing file = written %v, %v; want false, nil", written, err)
+	}
+	if b, _ := os.ReadFile(existing); string(b) != "edited by the user" {
+		t.Errorf("existing file replaced: %q", b)
+	}
+}
+
+func TestConcurrentWritesOneFile(t *testing.T) {
+	d := Dir{Path: t.TempDir()}
+	m := messages(t, 1)[0]
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	writes := 0
+	for range 16 {
+		wg.Go(func() {
+			_, w, err := d.Write(m)
+			if err != nil {
+				t.Error(err)
+			}
+			if w {
+				mu.Lock()
+				writes++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if writes != 1 || len(listDir(t, d.Path)) != 1 {
+		t.Errorf("16 concurrent writes: %d written, files %q; want 1 and one file", writes, listDir(t, d.Path))
+	}
+}
+
+func TestWriteFailureLeavesNothing(t *testing.T) {
+	d := Dir{Path: t.TempDir()}
+	m := messages(t, 1)[0]
+	m.Attachments = []merge.Attachment{{Name: "gone.pdf", Path: filepath.Join(d.Path, "gone.pdf")}}
+	if _, _, err := d.Write(m); err == nil {
+		t.Fatal("Write with a vanished attachment: no error")
+	}
+	if got := listDir(t, d.Path); len(got) != 0 {
+		t.Errorf("failed Write left %q; want nothing", got)
+	}
+}
+
+func TestSummary(t *testing.T) {
+	d := Dir{Path: t.TempDir()}
+	msgs := messages(t, 2)
+	rows := []SummaryRow{
+		RowOf(merge.Result{Line: 2, Msg: msgs[0]}, filepath.Join(d.Path, msgs[0].FileName()), true),
+		RowOf(merge.Result{Line: 3, Msg: msgs[1]}, filepath.Join(d.Path, msgs[1].FileName()), false),
+		RowOf(merge.Result{Line: 4, Msg: msgs[0], Skip: "duplicate of row 2"}, "", false),
+		RowOf(merge.Result{Line: 5, Err: &merge.RowError{Line: 5, Field: "To", Err: errors.New("-bad")}}, "", false),
+		{Row: 6, To: "@x", Subject: "+1", Status: "-", File: "=1+1"},
+	}
+	if err := d.WriteSummary(rows); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join(d.Path, SummaryName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{
+		{"row", "to", "subject", "status", "file"},
+		{"2", "usera@example.com", `'=HYPERLINK("x")`, "written", "00001-usera@example.com.eml"},
+		{"3", "userb@example.com", `'=HYPERLINK("x")`, "already in outbox", "00002-userb@example.com.eml"},
+		{"4", "usera@example.com", `'=HYPERLINK("x")`, "skipped: duplicate of row 2", ""},
+		{"5", "", "", "error: row 5, To: -bad", ""},
+		{"6", "'@x", "'+1", "'-", "'=1+1"},
+	}
+	if len(recs) != len(want) {
+		t.Fatalf("summary has %d lines; want %d: %q", len(recs), len(want), recs)
+	}
+	for i := range want {
+		if strings.Join(recs[i], "|") != strings.Join(want[i], "|") {
+			t.Errorf("summary line %d = %q; want %q", i+1, recs[i], want[i])
+		}
+	}
+	if got := listDir(t, d.Path); len(got) != 1 {
+		t.Errorf("outbox holds %q; want only %s", got, SummaryName)
+	}
+}
+
+// TestEngineToOutboxRerun runs a whole campaign into the outbox twice.
+func TestEngineToOutboxRerun(t *testing.T) {
+	d := Dir{Path: t.TempDir()}
+	msgs := messages(t, 5)
+	var first []string
+	for run := 0; run < 2; run++ {
+		s, err := d.NewSummary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, m := range msgs {
+			p, w, err := d.Write(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Add(RowOf(merge.Result{Index: i, Line: i + 2, Msg: m}, p, w))
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		got := listDir(t, d.Path)
+		if run == 0 {
+			first = got
+		} else if strings.Join(got, ",") != strings.Join(first, ",") {
+			t.Errorf("second run left %q; want %q", got, first)
+		}
+	}
+	if len(first) != 6 {
+		t.Errorf("outbox holds %q; want 5 messages and the summary", first)
+	}
+}
