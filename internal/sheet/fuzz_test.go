@@ -1,0 +1,103 @@
+package sheet
+
+import (
+	"archive/zip"
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func FuzzSniffCSV(f *testing.F) {
+	for _, s := range []string{"a,b\n1,2\n", "sep=;\na;b\n", "\xFF\xFEa\x00;\x00", "\"a\nb\";c\n", "caf\xe9|x\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		enc, bom := detectEncoding(data, true)
+		if bom > len(data) {
+			t.Fatalf("detectEncoding(%q) bom %d longer than input", data, bom)
+		}
+		switch enc {
+		case "utf-8", "utf-16le", "utf-16be", "windows-1252":
+		default:
+			t.Fatalf("detectEncoding(%q) = %q", data, enc)
+		}
+		d := sniffDelimiter(data, true, ',')
+		if d != ',' && d != ';' && d != '\t' && d != '|' {
+			t.Fatalf("sniffDelimiter(%q) = %q", data, d)
+		}
+		sepLine(data)
+	})
+}
+
+func FuzzReadCSV(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.csv")
+	more, _ := filepath.Glob("testdata/*.txt")
+	for _, p := range append(files, more...) {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := OpenCSV(bytes.NewReader(data), "fuzz.csv", Options{MaxCellBytes: 1 << 16})
+		if err != nil {
+			return
+		}
+		defer r.Close()
+		for i := 0; ; i++ {
+			row, err := r.Next()
+			if err != nil {
+				return
+			}
+			if len(row) != len(r.Columns()) {
+				t.Fatalf("row %d has %d values; want %d", i, len(row), len(r.Columns()))
+			}
+			if i > len(data) {
+				t.Fatalf("more rows than input bytes")
+			}
+		}
+	})
+}
+
+// FuzzReadXLSX mutates the worksheet of a small workbook.
+func FuzzReadXLSX(f *testing.F) {
+	f.Add([]byte(`<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>H</t></is></c></row><row><c s="0"><v>1.5</v></c><c t="b"><v>1</v></c></row></sheetData></worksheet>`))
+	f.Add([]byte(`<worksheet><sheetData><row r="2"><c r="XFD2" t="s"><v>0</v></c><c t="e"><v>#N/A</v></c></row><!-- x --><![CDATA[y]]></sheetData></worksheet>`))
+	f.Add([]byte(`<x:worksheet><x:sheetData><x:row r="5" a='>'><x:c r="B5" t="str"><x:f>1</x:f><x:v>&amp;&#233;&#x4E2D;&bogus;</x:v></x:c></x:row></x:sheetData></x:worksheet>`))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, sheet []byte) {
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		for name, body := range map[string]string{
+			"[Content_Types].xml":        `<Types/>`,
+			"xl/workbook.xml":            `<workbook><sheets><sheet name="S" r:id="rId1" xmlns:r="r"/></sheets></workbook>`,
+			"xl/_rels/workbook.xml.rels": `<Relationships><Relationship Id="rId1" Type="x/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="x/sharedStrings" Target="sharedStrings.xml"/></Relationships>`,
+			"xl/sharedStrings.xml":       `<sst><si><t>shared</t></si></sst>`,
+			"xl/worksheets/sheet1.xml":   string(sheet),
+		} {
+			w, _ := zw.Create(name)
+			io.WriteString(w, body)
+		}
+		zw.Close()
+		p := filepath.Join(dir, "fuzz.xlsx")
+		if err := os.WriteFile(p, buf.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r, err := Open(p, Options{MaxCellBytes: 1 << 16, Locale: "en-US"})
+		if err != nil {
+			return
+		}
+		defer r.Close()
+		for i := 0; i <= len(sheet); i++ {
+			row, err := r.Next()
+			if err != nil {
+				return
+			}
+			if len(row) != len(r.Columns()) {
+				t.Fatalf("row has %d values; want %d", len(row), len(r.Columns()))
+			}
+		}
+		t.Fatalf("more rows than input bytes")
+	})
+}
