@@ -9,12 +9,15 @@ import (
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
+	gmhtml "github.com/yuin/goldmark/renderer/html"
 )
 
 // markdown renders GFM (tables, strikethrough, autolinks) without raw HTML
 // passthrough and without typographic rewrites, so what users typed is what
-// recipients read. Safe for concurrent use.
-var markdown = goldmark.New(goldmark.WithExtensions(extension.GFM))
+// recipients read. A line break in the template is a line break in the
+// message (hard wraps): people write mail line by line, and a signature block
+// joined into one line is a surprise nobody wants. Safe for concurrent use.
+var markdown = goldmark.New(goldmark.WithExtensions(extension.GFM), goldmark.WithRendererOptions(gmhtml.WithHardWraps()))
 
 // protected is template source whose {{…}} and {%…%} constructs have been
 // replaced by ASCII placeholders, so that Markdown rendering and HTML-to-text
@@ -113,6 +116,25 @@ func (p *protected) unwrapTagParagraphs(html string) string {
 		n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(f, p.prefix), "x"))
 		return err == nil && n < len(p.constructs) && strings.HasPrefix(p.constructs[n], "{%")
 	}
+	// A tag on a line of its own is not a line of the message: drop the hard
+	// line break the renderer put after it, or before it when it ends the
+	// paragraph's last line.
+	after := regexp.MustCompile(`(\n|<p>)(` + ph + `)<br\s*/?>\n`)
+	html = after.ReplaceAllStringFunc(html, func(m string) string {
+		g := after.FindStringSubmatch(m)
+		if isTag(g[2]) {
+			return g[1] + g[2] + "\n"
+		}
+		return m
+	})
+	before := regexp.MustCompile(`<br\s*/?>\n(` + ph + `)(\n|</p>)`)
+	html = before.ReplaceAllStringFunc(html, func(m string) string {
+		g := before.FindStringSubmatch(m)
+		if isTag(g[1]) {
+			return "\n" + g[1] + g[2]
+		}
+		return m
+	})
 	// tagRun splits a run of placeholders into its leading (or trailing)
 	// tags and the rest.
 	tagRun := func(run string, fromEnd bool) (tags, rest []string) {

@@ -56,6 +56,20 @@ func TestMarkdownBody(t *testing.T) {
 			wantText: "Hi\n\nBye\n",
 		},
 		{
+			name:     "line breaks stay line breaks",
+			body:     "Best regards,\nThe {{ Name }} team",
+			row:      []string{"Lyon"},
+			wantHTML: []string{"Best regards,<br>\nThe Lyon team"},
+			wantText: "Best regards,\nThe Lyon team\n",
+		},
+		{
+			name:     "a condition inside a line keeps the line break before it",
+			body:     "Hello\n{% if Name %}dear {{ Name }}{% endif %}",
+			row:      []string{"Ann"},
+			wantHTML: []string{"Hello<br>\ndear Ann"},
+			wantText: "Hello\ndear Ann\n",
+		},
+		{
 			name:     "filter with a pipe inside a table",
 			body:     "| a | b |\n|---|---|\n| {{ Name | default: 'x' }} | 2 |\n",
 			row:      []string{""},
