@@ -1116,3 +1116,18 @@ type recorder struct {
 func (r *recorder) Header() http.Header         { return r.header }
 func (r *recorder) WriteHeader(code int)        { r.status = code }
 func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
+
+// TestSendMailParameterNamesIgnoreCase: Graph matches action parameters
+// without regard to case, and msgraph-sdk-go sends "Message".
+func TestSendMailParameterNamesIgnoreCase(t *testing.T) {
+	s := NewServer(Options{})
+	defer s.Close()
+	body := mustJSON(t, map[string]any{"Message": graphMessage("k-case", "a@example.com"), "SaveToSentItems": true})
+	r := mustCall(t, s, "POST", "/me/sendMail", body, nil)
+	if r.status != 202 {
+		t.Fatalf("sendMail with capitalised parameters = %d; want 202: %s", r.status, r.body)
+	}
+	if d := s.Delivered(); len(d) != 1 || d[0].Key != "k-case" {
+		t.Errorf("delivered = %+v", d)
+	}
+}

@@ -1,6 +1,8 @@
 package graphtest
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -345,7 +347,7 @@ func (s *Server) messageJSON(rc *reqCtx, m *message, sel []string, x *expansion)
 		"hasAttachments": len(m.attachments) > 0, "internetMessageId": m.internetMessageID,
 		"subject": m.subject, "bodyPreview": bodyPreview(m), "importance": m.importance,
 		"parentFolderId": folderID(m.folder), "conversationId": m.conversationID,
-		"conversationIndex":          "AQHZ" + m.conversationID[len(m.conversationID)-8:],
+		"conversationIndex":          conversationIndex(m.conversationID),
 		"isDeliveryReceiptRequested": false, "isReadReceiptRequested": false, "isRead": true,
 		"isDraft": isDraft, "inferenceClassification": "focused",
 		"webLink": "https://outlook.office365.com/owa/?ItemID=" + url.QueryEscape(m.id) + "&exvsurl=1&viewmodel=ReadMessageItem",
@@ -562,4 +564,12 @@ func (s *Server) serveAddAttachment(w http.ResponseWriter, r *http.Request, rc *
 	body["@odata.context"] = rc.base + "/$metadata#users('" + rc.mbx.user.ID + "')/messages('" + id + "')/attachments/$entity"
 	s.writeJSON(w, http.StatusCreated, body)
 	return nil
+}
+
+// conversationIndex is a valid base64 PidTagConversationIndex (22 bytes, as
+// Exchange sends for a conversation's first message), derived from id.
+func conversationIndex(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	b := append([]byte{0x01}, sum[:21]...)
+	return base64.StdEncoding.EncodeToString(b)
 }

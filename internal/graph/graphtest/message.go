@@ -284,8 +284,14 @@ func decodeObject(raw []byte, typeName string, allowed map[string]bool, v any) *
 		return errPayload()
 	}
 	if allowed != nil {
+		// OData property and action-parameter names are matched without
+		// regard to case (msgraph-sdk-go sends "Message", "SaveToSentItems").
+		lower := make(map[string]bool, len(allowed))
+		for k := range allowed {
+			lower[strings.ToLower(k)] = true
+		}
 		for k := range fields {
-			if !allowed[k] && !strings.HasPrefix(k, "@odata.") {
+			if !lower[strings.ToLower(k)] && !strings.HasPrefix(k, "@odata.") {
 				return errf(http.StatusBadRequest, "RequestBodyRead", "The property '%s' does not exist on type '%s'. Make sure to only use property names that are defined by the type or mark the type as open type.", k, typeName)
 			}
 		}
