@@ -41,6 +41,10 @@ type Store interface {
 	// the move is to sent, the entry's recipients count is added to the
 	// sent-recipients log at the same time, in the same transaction.
 	Move(id string, index int, to State, reason, mailboxID string, recipients int, at time.Time) error
+	// MoveMany applies several moves, each checked as Move does, in one
+	// transaction: all of them or none. The Runner records the outcomes of
+	// an idempotent sender (the outbox) this way, in batches.
+	MoveMany(id string, moves []Move, at time.Time) error
 	// Retry moves every failed entry back to pending and the campaign to
 	// paused (ready to resume); it returns how many rows were re-queued.
 	Retry(id string) (int, error)
@@ -56,4 +60,13 @@ type Store interface {
 	// Suppress adds addresses with a reason; Unsuppress removes them.
 	Suppress(reason string, addrs ...string) error
 	Unsuppress(addrs ...string) error
+}
+
+// Move is one journal transition for Store.MoveMany.
+type Move struct {
+	Index      int
+	To         State
+	Reason     string
+	MailboxID  string
+	Recipients int // added to the sent-recipients log when To is sent
 }

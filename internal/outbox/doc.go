@@ -6,6 +6,7 @@
 // a message and a crash never leaves a half-written one. A summary.csv lists
 // every row with its status.
 //
-// The package imports internal/merge and the standard library only; it must
-// not import any other adapter (store, graph, ui…).
+// The package imports the domain (internal/merge, internal/campaign: it
+// implements campaign.BatchSender) and the standard library; it must not
+// import any other adapter (store, graph, ui…).
 package outbox

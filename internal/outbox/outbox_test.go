@@ -214,3 +214,23 @@ func TestEngineToOutboxRerun(t *testing.T) {
 		t.Errorf("outbox holds %q; want 5 messages and the summary", first)
 	}
 }
+
+func TestRemoveTempAfterKill(t *testing.T) {
+	dir := t.TempDir()
+	d := Dir{Path: dir}
+	msgs := messages(t, 1)
+	if _, _, err := d.Write(msgs[0]); err != nil {
+		t.Fatal(err)
+	}
+	// What a SIGKILL between create and publish leaves behind.
+	for _, name := range []string{".sm-123.tmp", ".sm-456.tmp"} {
+		os.WriteFile(filepath.Join(dir, name), []byte("From: half"), 0o600)
+	}
+	n, err := d.RemoveTemp()
+	if err != nil || n != 2 {
+		t.Fatalf("RemoveTemp = %d, %v; want 2", n, err)
+	}
+	if got := listDir(t, dir); len(got) != 1 || got[0] != msgs[0].FileName() {
+		t.Errorf("after RemoveTemp the folder holds %v; want only the message", got)
+	}
+}

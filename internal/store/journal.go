@@ -274,49 +274,74 @@ func (db *DB) Move(id string, index int, to campaign.State, reason, mailboxID st
 	if at.IsZero() {
 		at = db.now()
 	}
+	m := campaign.Move{Index: index, To: to, Reason: reason, MailboxID: mailboxID, Recipients: recipients}
+	err := db.update(func(tx *bolt.Tx) error { return db.moveTx(tx, id, m, at) })
+	if err != nil {
+		return fmt.Errorf("campaign %s row %d to %s: %w", id, index+1, to, err)
+	}
+	return nil
+}
+
+// MoveMany applies several moves in one transaction: all of them or none.
+func (db *DB) MoveMany(id string, moves []campaign.Move, at time.Time) error {
+	if len(moves) == 0 {
+		return nil
+	}
+	if at.IsZero() {
+		at = db.now()
+	}
 	err := db.update(func(tx *bolt.Tx) error {
-		jb, err := journalOf(tx, id)
-		if err != nil {
-			return err
-		}
-		e, err := getEntry(jb, id, index)
-		if err != nil {
-			return err
-		}
-		if !e.State.CanMove(to) {
-			return &campaign.TransitionError{Index: index, From: e.State, To: to}
-		}
-		counts, err := getCounts(tx, id)
-		if err != nil {
-			return err
-		}
-		if err := addCount(&counts, e.State, -1); err != nil {
-			return err
-		}
-		if err := addCount(&counts, to, 1); err != nil {
-			return err
-		}
-		from := e.State
-		e.State, e.Reason, e.Updated = to, reason, at
-		if to == campaign.StateSending {
-			e.Attempts++
-		}
-		if mailboxID != "" {
-			e.MailboxID = mailboxID
-		}
-		if err := putEntry(jb, &e); err != nil {
-			return err
-		}
-		if err := putCounts(tx, id, counts); err != nil {
-			return err
-		}
-		if to == campaign.StateSent && from != campaign.StateSent && recipients > 0 {
-			return logSent(tx, at, recipients, db.now())
+		for _, m := range moves {
+			if err := db.moveTx(tx, id, m, at); err != nil {
+				return fmt.Errorf("row %d to %s: %w", m.Index+1, m.To, err)
+			}
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("campaign %s row %d to %s: %w", id, index+1, to, err)
+		return fmt.Errorf("campaign %s: %w", id, err)
+	}
+	return nil
+}
+
+func (db *DB) moveTx(tx *bolt.Tx, id string, m campaign.Move, at time.Time) error {
+	jb, err := journalOf(tx, id)
+	if err != nil {
+		return err
+	}
+	e, err := getEntry(jb, id, m.Index)
+	if err != nil {
+		return err
+	}
+	if !e.State.CanMove(m.To) {
+		return &campaign.TransitionError{Index: m.Index, From: e.State, To: m.To}
+	}
+	counts, err := getCounts(tx, id)
+	if err != nil {
+		return err
+	}
+	if err := addCount(&counts, e.State, -1); err != nil {
+		return err
+	}
+	if err := addCount(&counts, m.To, 1); err != nil {
+		return err
+	}
+	from := e.State
+	e.State, e.Reason, e.Updated = m.To, m.Reason, at
+	if m.To == campaign.StateSending {
+		e.Attempts++
+	}
+	if m.MailboxID != "" {
+		e.MailboxID = m.MailboxID
+	}
+	if err := putEntry(jb, &e); err != nil {
+		return err
+	}
+	if err := putCounts(tx, id, counts); err != nil {
+		return err
+	}
+	if m.To == campaign.StateSent && from != campaign.StateSent && m.Recipients > 0 {
+		return logSent(tx, at, m.Recipients, db.now())
 	}
 	return nil
 }

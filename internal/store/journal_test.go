@@ -358,3 +358,33 @@ func TestSentLogSurvivesRestart(t *testing.T) {
 		t.Errorf("SentSince after reopen = %d, %v; want 4", n, err)
 	}
 }
+
+func TestMoveManyAllOrNothing(t *testing.T) {
+	db := storetest.Open(t)
+	c := &campaign.Campaign{Name: "batch"}
+	if err := db.CreateCampaign(c); err != nil {
+		t.Fatal(err)
+	}
+	entries := []campaign.Entry{{Index: 0, Line: 2, To: "a@x.test"}, {Index: 1, Line: 3, To: "b@x.test"}, {Index: 2, Line: 4, To: "c@x.test"}}
+	if err := db.StartSending(c.ID, &campaign.Snapshot{Columns: []string{"Email"}}, entries); err != nil {
+		t.Fatal(err)
+	}
+	err := db.MoveMany(c.ID, []campaign.Move{{Index: 0, To: campaign.StateSending}, {Index: 0, To: campaign.StateSent, Recipients: 1}, {Index: 1, To: campaign.StateSent}}, time.Time{})
+	if !errors.Is(err, campaign.ErrBadTransition) {
+		t.Fatalf("MoveMany with a refused move = %v; want ErrBadTransition", err)
+	}
+	got, _ := db.Campaign(c.ID)
+	if got.Counts.Sent != 0 || got.Counts.Pending != 3 {
+		t.Errorf("a refused batch changed the journal: %+v", got.Counts)
+	}
+	if err := db.MoveMany(c.ID, []campaign.Move{{Index: 0, To: campaign.StateSending}, {Index: 0, To: campaign.StateSent, Recipients: 1}, {Index: 2, To: campaign.StateFailed, Reason: "bad"}}, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = db.Campaign(c.ID)
+	if got.Counts.Sent != 1 || got.Counts.Failed != 1 || got.Counts.Pending != 1 {
+		t.Errorf("after MoveMany counts = %+v", got.Counts)
+	}
+	if n, _, _ := db.SentSince(time.Now().Add(-time.Hour)); n != 1 {
+		t.Errorf("sent log = %d; want 1", n)
+	}
+}
