@@ -8,6 +8,8 @@ package assets
 import (
 	"embed"
 	"io/fs"
+
+	_ "embed" // the footer strings
 )
 
 //go:embed icon.png
@@ -31,3 +33,12 @@ func Sample() fs.FS {
 	}
 	return sub
 }
+
+// FooterText and FooterHTML are the promotional footer the free plan appends
+// to each message; a licence removes it.
+var (
+	//go:embed footer.txt
+	FooterText string
+	//go:embed footer.html
+	FooterHTML string
+)

@@ -9,9 +9,11 @@ out=${SMOKE_DIR:-$(mktemp -d)}
 mkdir -p "$out"
 data=$(mktemp -d)
 
-display=:$((90 + RANDOM % 100))
-Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >"$out/xvfb.log" 2>&1 &
+# Xvfb picks a free display itself and writes its number to fd 3.
+Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$out/display" >"$out/xvfb.log" 2>&1 &
 xvfb=$!
+for _ in $(seq 300); do [ -s "$out/display" ] && break; sleep 0.1; done
+display=:$(head -1 "$out/display" 2>/dev/null)
 app=""
 cleanup() { [ -n "$app" ] && kill "$app" 2>/dev/null; kill "$xvfb" 2>/dev/null; rm -rf "$data"; }
 trap cleanup EXIT

@@ -45,6 +45,16 @@ type command struct {
 
 func (m *Main) commands() []command {
 	return []command{
+		{"inspect", "FILE [--sheet NAME] [--json]", "columns and rows as parsed", (*Main).runInspect},
+		{"check", "--data FILE --template FILE", "validate; exit 1 with a located report on errors", (*Main).runCheck},
+		{"preview", "--data FILE --template FILE [--row N] [--eml DIR]", "one recipient's exact message", (*Main).runPreview},
+		{"send", "--data FILE --template FILE [--outbox DIR | --drafts | --test | --live]", "send a campaign (a dry run without a mode)", (*Main).runSend},
+		{"campaigns", "[--json]", "list campaigns", (*Main).runCampaigns},
+		{"campaign", "show|results|resume|retry|cancel|delete|export ID", "manage one campaign", (*Main).runCampaignCmd},
+		{"login", "[--device-code]", "sign in to your Microsoft 365 mailbox", (*Main).runLogin},
+		{"logout", "", "sign out and remove saved tokens", (*Main).runLogout},
+		{"whoami", "", "the mailbox that sends", (*Main).runWhoami},
+		{"data", "export FILE | erase", "export or erase everything SecureMerge keeps", (*Main).runData},
 		{"version", "", "print the version", (*Main).runVersion},
 		{"help", "[COMMAND]", "explain a command", (*Main).runHelp},
 	}

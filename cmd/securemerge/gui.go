@@ -3,9 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"runtime"
 
+	"github.com/securemerge/securemerge/assets"
 	"github.com/securemerge/securemerge/internal/campaign"
+	"github.com/securemerge/securemerge/internal/store"
 	"github.com/securemerge/securemerge/ui"
 )
 
@@ -15,15 +20,86 @@ func runGUI(ctx context.Context, m *Main) int {
 		fmt.Fprintln(m.Stderr, "securemerge: no display to open the window on (DISPLAY is not set).\nRun a command instead, e.g. 'securemerge help'.")
 		return exitFailure
 	}
-	ui.Run(&backend{})
+	b := &backend{}
+	dir, err := m.dataDir("")
+	if err == nil {
+		b.db, err = store.Open(dir, store.Options{})
+	}
+	if err != nil {
+		// The window still opens and says what is wrong: a double-clicked
+		// app that vanishes silently is worse.
+		fmt.Fprintf(m.Stderr, "securemerge: %v\n", err)
+		b.err = err
+	} else {
+		defer b.db.Close()
+		if err := addSample(b.db, dir); err != nil {
+			fmt.Fprintf(m.Stderr, "securemerge: sample campaign: %v\n", err)
+		}
+	}
+	ui.Run(b)
 	return exitOK
 }
 
 // backend serves the window from the local database.
-type backend struct{}
+type backend struct {
+	db  *store.DB
+	err error // why the database could not be opened
+}
 
-func (b *backend) Campaigns() ([]*campaign.Campaign, error) { return nil, nil }
+func (b *backend) Campaigns() ([]*campaign.Campaign, error) {
+	if b.err != nil {
+		return nil, b.err
+	}
+	return b.db.Campaigns()
+}
 
 func (b *backend) NewCampaign(name string) (*campaign.Campaign, error) {
-	return &campaign.Campaign{Name: name}, nil
+	if b.err != nil {
+		return nil, b.err
+	}
+	c := &campaign.Campaign{Name: name, Settings: campaign.Settings{Mode: campaign.ModeOutbox}}
+	return c, b.db.CreateCampaign(c)
+}
+
+const sampleSetting = "sample.created"
+
+// addSample gives a new user something to open: the sample spreadsheet and
+// template are copied into the data folder and a draft campaign that writes
+// to the app's own outbox is created, once.
+func addSample(db *store.DB, dataDir string) error {
+	if v, _ := db.Setting(sampleSetting); v != "" {
+		return nil
+	}
+	dir := filepath.Join(dataDir, "sample")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	sample := assets.Sample()
+	err := fs.WalkDir(sample, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(sample, p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, p), b, 0o600)
+	})
+	if err != nil {
+		return err
+	}
+	tpl, err := fs.ReadFile(sample, "invitation.tpl")
+	if err != nil {
+		return err
+	}
+	c := &campaign.Campaign{
+		Name:     "Sample: appointment reminders",
+		Template: string(tpl),
+		Data:     campaign.DataSource{Path: filepath.Join(dir, "recipients.csv")},
+		Settings: campaign.Settings{Mode: campaign.ModeOutbox, AttachDir: dir},
+	}
+	if err := db.CreateCampaign(c); err != nil {
+		return err
+	}
+	return db.SetSetting(sampleSetting, c.ID)
 }

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+
+	"github.com/securemerge/securemerge/internal/graph"
+)
+
+// mailbox is a connection to the user's Microsoft 365 mailbox.
+type mailbox struct {
+	client *graph.Client
+	me     graph.User
+}
+
+// tokens returns how to authenticate: SECUREMERGE_ACCESS_TOKEN as is, or the
+// signed-in account's cached tokens.
+func (m *Main) tokens(dataDir string) (graph.TokenSource, *graph.Auth, error) {
+	if tok := m.getenv(graph.EnvAccessToken); tok != "" {
+		return graph.StaticToken(tok), nil, nil
+	}
+	dir, err := m.dataDir(dataDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	auth, err := graph.NewAuth(graph.AuthOptions{
+		ClientID:  m.getenv(graph.EnvClientID),
+		Authority: m.getenv(graph.EnvAuthority),
+		CacheDir:  dir,
+		DeviceCodePrompt: func(msg string) {
+			fmt.Fprintln(m.Stderr, msg)
+		},
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return auth, auth, nil
+}
+
+// connect opens the mailbox and asks who it belongs to (GET /me).
+func (m *Main) connect(ctx context.Context, dataDir string) (*mailbox, int) {
+	tokens, auth, err := m.tokens(dataDir)
+	if err != nil {
+		return nil, m.fail(err)
+	}
+	if auth != nil {
+		if _, ok := auth.Account(); !ok {
+			fmt.Fprintln(m.Stderr, "securemerge: not signed in: run 'securemerge login' first (or set SECUREMERGE_ACCESS_TOKEN)")
+			return nil, exitFailure
+		}
+	}
+	client, err := graph.NewClient(graph.ClientOptions{
+		BaseURL: m.getenv(graph.EnvGraphURL), Tokens: tokens, UserAgent: "SecureMerge/" + Version,
+	})
+	if err != nil {
+		return nil, m.fail(err)
+	}
+	me, err := client.Me(ctx)
+	if err != nil {
+		if errors.Is(err, graph.ErrNotSignedIn) {
+			fmt.Fprintln(m.Stderr, "securemerge: not signed in: run 'securemerge login' first")
+			return nil, exitFailure
+		}
+		fmt.Fprintf(m.Stderr, "securemerge: cannot reach the mailbox: %v\n", err)
+		return nil, exitFailure
+	}
+	return &mailbox{client: client, me: me}, exitOK
+}
+
+func (mb *mailbox) from() string {
+	return (&mail.Address{Name: mb.me.DisplayName, Address: mb.me.Address()}).String()
+}
+
+func (m *Main) runLogin(ctx context.Context, args []string) int {
+	fs := m.flags("login", "[--device-code] [--admin]",
+		"Sign in to your Microsoft 365 mailbox in the browser (or with a device code).")
+	device := fs.Bool("device-code", false, "sign in with a code on another device instead of a local browser")
+	admin := fs.Bool("admin", false, "also ask for directory access (tenant admins assigning licences)")
+	dataDir := fs.String("data-dir", "", "folder of the local database and token cache")
+	if c := parse(fs, args); c >= 0 {
+		return c
+	}
+	_, auth, err := m.tokens(*dataDir)
+	if err != nil {
+		return m.fail(err)
+	}
+	if auth == nil {
+		fmt.Fprintln(m.Stderr, "securemerge: SECUREMERGE_ACCESS_TOKEN is set: sign-in is not needed")
+		return exitOK
+	}
+	var acct graph.Account
+	if *admin {
+		acct, err = auth.LoginAdmin(ctx, *device)
+	} else {
+		acct, err = auth.Login(ctx, *device)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return exitCanceled
+		}
+		return m.fail(fmt.Errorf("sign-in failed: %w", err))
+	}
+	fmt.Fprintf(m.Stdout, "Signed in as %s\n", firstNonEmpty(acct.Username, acct.Name))
+	if !auth.Persistent() {
+		fmt.Fprintln(m.Stderr, graph.NoKeyringMessage)
+	}
+	return exitOK
+}
+
+func (m *Main) runLogout(ctx context.Context, args []string) int {
+	fs := m.flags("logout", "", "Sign out and remove the saved tokens from this computer.")
+	dataDir := fs.String("data-dir", "", "folder of the local database and token cache")
+	if c := parse(fs, args); c >= 0 {
+		return c
+	}
+	_, auth, err := m.tokens(*dataDir)
+	if err != nil {
+		return m.fail(err)
+	}
+	if auth == nil {
+		fmt.Fprintln(m.Stdout, "Using SECUREMERGE_ACCESS_TOKEN: nothing saved to remove")
+		return exitOK
+	}
+	if err := auth.Logout(ctx); err != nil {
+		return m.fail(err)
+	}
+	fmt.Fprintln(m.Stdout, "Signed out; the saved tokens were removed")
+	return exitOK
+}
+
+func (m *Main) runWhoami(ctx context.Context, args []string) int {
+	fs := m.flags("whoami", "", "Show the mailbox that sends: name and address.")
+	dataDir := fs.String("data-dir", "", "folder of the local database and token cache")
+	if c := parse(fs, args); c >= 0 {
+		return c
+	}
+	mb, code := m.connect(ctx, *dataDir)
+	if mb == nil {
+		return code
+	}
+	fmt.Fprintln(m.Stdout, mb.from())
+	return exitOK
+}

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/securemerge/securemerge/assets"
+	"github.com/securemerge/securemerge/internal/campaign"
+	"github.com/securemerge/securemerge/internal/merge"
+	"github.com/securemerge/securemerge/internal/sheet"
+	"github.com/securemerge/securemerge/internal/store"
+)
+
+// dataFlags are the options every command that reads recipients shares.
+type dataFlags struct {
+	data, template, sheet, encoding, delimiter, locale string
+	attachments, from                                  string
+}
+
+func (d *dataFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&d.data, "data", "", "the recipients: .xlsx, .xlsm, .ods, .csv, .tsv or .txt `FILE`")
+	fs.StringVar(&d.template, "template", "", "the message: a template `FILE` (header block, blank line, body)")
+	fs.StringVar(&d.sheet, "sheet", "", "sheet `NAME` or number (default: the first non-empty sheet)")
+	fs.StringVar(&d.encoding, "encoding", "", "CSV encoding: utf-8, utf-16le, utf-16be, windows-1252 (default: detected)")
+	fs.StringVar(&d.delimiter, "delimiter", "", "CSV delimiter: , ; tab or | (default: detected)")
+	fs.StringVar(&d.locale, "locale", "", "locale for dates and numbers, e.g. fr-FR (default: from the environment)")
+	fs.StringVar(&d.attachments, "attachments", "", "`DIR` for relative attachment paths (default: the template's folder)")
+	fs.StringVar(&d.from, "from", "", "sender `ADDRESS` when the template has no From: line")
+}
+
+func (d *dataFlags) require(m *Main) bool {
+	if d.data == "" || d.template == "" {
+		fmt.Fprintln(m.Stderr, "securemerge: --data FILE and --template FILE are both needed")
+		return false
+	}
+	return true
+}
+
+func (d *dataFlags) sheetOptions() (sheet.Options, error) {
+	opt := sheet.Options{Sheet: d.sheet, Encoding: d.encoding, Locale: d.locale}
+	switch strings.ToLower(d.delimiter) {
+	case "":
+	case ",", "comma":
+		opt.Delimiter = ','
+	case ";", "semicolon":
+		opt.Delimiter = ';'
+	case "tab", "\\t", "\t":
+		opt.Delimiter = '\t'
+	case "|", "pipe":
+		opt.Delimiter = '|'
+	default:
+		return opt, fmt.Errorf("--delimiter %q: use , ; tab or |", d.delimiter)
+	}
+	return opt, nil
+}
+
+// attachDir is where relative attachment paths resolve: --attachments, else
+// the template's folder.
+func (d *dataFlags) attachDir() string {
+	if d.attachments != "" {
+		return d.attachments
+	}
+	if abs, err := filepath.Abs(d.template); err == nil {
+		return filepath.Dir(abs)
+	}
+	return filepath.Dir(d.template)
+}
+
+// openRows opens the data file; the caller closes the reader.
+func (d *dataFlags) openRows() (*sheet.Reader, error) {
+	opt, err := d.sheetOptions()
+	if err != nil {
+		return nil, err
+	}
+	return sheet.Open(d.data, opt)
+}
+
+// loadSpec reads the template file.
+func loadSpec(path string) (*merge.Spec, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("template: %w", err)
+	}
+	defer f.Close()
+	return merge.ParseSpec(f, filepath.Base(path))
+}
+
+// freeFooter is the promotional footer of the free plan (DESIGN.md §7); the
+// licence check will return nil for licensed users.
+func freeFooter() *merge.Footer {
+	return &merge.Footer{Text: assets.FooterText, HTML: assets.FooterHTML}
+}
+
+// dataDir resolves the data folder: --data-dir, SECUREMERGE_DATA_DIR, then
+// the user config folder.
+func (m *Main) dataDir(flagValue string) (string, error) {
+	if flagValue == "" {
+		flagValue = m.getenv(store.EnvDataDir)
+	}
+	return store.DataDir(flagValue)
+}
+
+// openStore opens the local database, explaining the usual problems.
+func (m *Main) openStore(dataDirFlag string) (*store.DB, int) {
+	dir, err := m.dataDir(dataDirFlag)
+	if err != nil {
+		fmt.Fprintf(m.Stderr, "securemerge: data folder: %v\n", err)
+		return nil, exitFailure
+	}
+	db, err := store.Open(dir, store.Options{})
+	var ce *store.CorruptError
+	switch {
+	case err == nil:
+		return db, exitOK
+	case errors.Is(err, campaign.ErrAlreadyRunning):
+		fmt.Fprintln(m.Stderr, "securemerge: SecureMerge is already running (another window or command has the database open). Close it and try again.")
+	case errors.As(err, &ce):
+		fmt.Fprintf(m.Stderr, "securemerge: the database was damaged; it was kept aside as %s and a new one will be started next time.\n", ce.KeptAs)
+	default:
+		fmt.Fprintf(m.Stderr, "securemerge: cannot open the database: %v\n", err)
+	}
+	return nil, exitFailure
+}
+
+// say prints a located user-facing error for err.
+func (m *Main) fail(err error) int {
+	fmt.Fprintf(m.Stderr, "securemerge: %v\n", err)
+	return exitFailure
+}

@@ -1,0 +1,39 @@
+package main
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/securemerge/securemerge/internal/campaign"
+	"github.com/securemerge/securemerge/internal/store"
+)
+
+// TestSampleCampaignWorksWithNoAccount checks what a new user gets on first
+// run: one sample draft, created once, that sends to the app's own outbox
+// with no account and no network.
+func TestSampleCampaignWorksWithNoAccount(t *testing.T) {
+	dir := t.TempDir()
+	db, err := store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		if err := addSample(db, dir); err != nil {
+			t.Fatalf("addSample: %v", err)
+		}
+	}
+	list, _ := db.Campaigns()
+	if len(list) != 1 || list[0].Settings.Mode != campaign.ModeOutbox {
+		t.Fatalf("after two starts: %d campaigns %+v; want one outbox sample", len(list), list)
+	}
+	id := list[0].ID
+	db.Close()
+	env := map[string]string{"SECUREMERGE_DATA_DIR": dir}
+	code, out, errs := run(t, env, "campaign", "resume", id)
+	if code != exitOK {
+		t.Fatalf("sending the sample = %d:\n%s%s", code, out, errs)
+	}
+	if n := countEML(t, filepath.Join(dir, store.OutboxName)); n != 5 {
+		t.Errorf("the sample wrote %d messages to the app's outbox; want 5", n)
+	}
+}

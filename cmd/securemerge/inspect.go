@@ -1,0 +1,209 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"golang.org/x/text/width"
+	"io"
+	"strings"
+)
+
+// inspectJSON is the contract of `inspect --json` (DESIGN.md §8).
+type inspectJSON struct {
+	Sheet     string     `json:"sheet"`
+	Sheets    []string   `json:"sheets"`
+	Columns   []string   `json:"columns"`
+	Rows      [][]string `json:"rows"`
+	Encoding  string     `json:"encoding"`
+	Delimiter string     `json:"delimiter"`
+	Warnings  []string   `json:"warnings"`
+}
+
+func (m *Main) runInspect(ctx context.Context, args []string) int {
+	fs := m.flags("inspect", "FILE [--sheet NAME] [--json] [--limit N]",
+		"Show the columns and rows of a spreadsheet exactly as SecureMerge reads them.")
+	var d dataFlags
+	fs.StringVar(&d.sheet, "sheet", "", "sheet `NAME` or number (default: the first non-empty sheet)")
+	fs.StringVar(&d.encoding, "encoding", "", "CSV encoding: utf-8, utf-16le, utf-16be, windows-1252 (default: detected)")
+	fs.StringVar(&d.delimiter, "delimiter", "", "CSV delimiter: , ; tab or | (default: detected)")
+	fs.StringVar(&d.locale, "locale", "", "locale for dates and numbers, e.g. fr-FR (default: from the environment)")
+	asJSON := fs.Bool("json", false, "print one JSON object: sheet, sheets, columns, rows, encoding, delimiter, warnings")
+	limit := fs.Int("limit", -1, "show at most `N` rows (default: 20 in the table, all with --json; 0 = all)")
+	if c := parse(fs, args); c >= 0 {
+		return c
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	d.data = fs.Arg(0)
+	r, err := d.openRows()
+	if err != nil {
+		return m.fail(err)
+	}
+	defer r.Close()
+	n := *limit
+	if n < 0 {
+		n = 20
+		if *asJSON {
+			n = 0
+		}
+	}
+	var rows [][]string
+	var lines []int
+	total := 0
+	for {
+		if ctx.Err() != nil {
+			return exitCanceled
+		}
+		row, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return m.fail(err)
+		}
+		total++
+		if n == 0 || len(rows) < n {
+			rows = append(rows, append([]string(nil), row...))
+			lines = append(lines, r.Line())
+		} else if *asJSON {
+			break
+		}
+	}
+	info := r.Info()
+	warnings := make([]string, 0, len(info.Warnings))
+	for _, w := range info.Warnings {
+		warnings = append(warnings, w.String())
+	}
+	if *asJSON {
+		if rows == nil {
+			rows = [][]string{}
+		}
+		enc := json.NewEncoder(m.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(inspectJSON{
+			Sheet: info.Sheet, Sheets: info.Sheets, Columns: r.Columns(), Rows: rows,
+			Encoding: info.Encoding, Delimiter: info.Delimiter, Warnings: warnings,
+		}); err != nil {
+			return m.fail(err)
+		}
+		return exitOK
+	}
+	w := m.Stdout
+	fmt.Fprintf(w, "%s: %s", d.data, strings.ToUpper(info.Format))
+	if len(info.Sheets) > 1 || info.Format != "csv" {
+		fmt.Fprintf(w, ", sheet %q of %s", info.Sheet, quoteList(info.Sheets))
+	}
+	if info.Encoding != "" {
+		fmt.Fprintf(w, ", %s, delimiter %s", info.Encoding, delimiterName(info.Delimiter))
+	}
+	fmt.Fprintf(w, "\n%d columns, %d rows\n\n", len(r.Columns()), total)
+	writeTable(w, r.Columns(), lines, rows)
+	if total > len(rows) {
+		fmt.Fprintf(w, "… %d more rows (use --limit 0 to see all)\n", total-len(rows))
+	}
+	for _, s := range warnings {
+		fmt.Fprintf(w, "warning: %s\n", s)
+	}
+	return exitOK
+}
+
+func quoteList(s []string) string {
+	q := make([]string, len(s))
+	for i, v := range s {
+		q[i] = fmt.Sprintf("%q", v)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+func delimiterName(d string) string {
+	switch d {
+	case "\t":
+		return "tab"
+	case "":
+		return "none"
+	}
+	return "'" + d + "'"
+}
+
+// writeTable prints rows as an aligned text table; long cells are cut with …
+// and line breaks shown as ⏎ so one row stays one line.
+func writeTable(w io.Writer, columns []string, lines []int, rows [][]string) {
+	const maxWidth = 28
+	cell := func(s string) string {
+		s = strings.NewReplacer("\r\n", "⏎", "\n", "⏎", "\r", "⏎", "\t", " ").Replace(s)
+		if displayWidth(s) > maxWidth {
+			var b strings.Builder
+			w := 0
+			for _, r := range s {
+				if w+runeWidth(r) > maxWidth-1 {
+					break
+				}
+				b.WriteRune(r)
+				w += runeWidth(r)
+			}
+			s = b.String() + "…"
+		}
+		return s
+	}
+	width := make([]int, len(columns)+1)
+	head := append([]string{"row"}, columns...)
+	for i, c := range head {
+		width[i] = displayWidth(cell(c))
+	}
+	for i, row := range rows {
+		width[0] = max(width[0], len(fmt.Sprint(lines[i])))
+		for j, v := range row {
+			if j+1 < len(width) {
+				width[j+1] = max(width[j+1], displayWidth(cell(v)))
+			}
+		}
+	}
+	line := func(vals []string) {
+		var b strings.Builder
+		for i, v := range vals {
+			v = cell(v)
+			if i > 0 {
+				b.WriteString(" │ ")
+			}
+			b.WriteString(v)
+			if i < len(vals)-1 {
+				b.WriteString(strings.Repeat(" ", width[i]-displayWidth(v)))
+			}
+		}
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+	}
+	line(head)
+	var sep strings.Builder
+	for i, n := range width {
+		if i > 0 {
+			sep.WriteString("─┼─")
+		}
+		sep.WriteString(strings.Repeat("─", n))
+	}
+	fmt.Fprintln(w, sep.String())
+	for i, row := range rows {
+		line(append([]string{fmt.Sprint(lines[i])}, row...))
+	}
+}
+
+// displayWidth is how many terminal columns s takes: East Asian wide and
+// full-width characters take two.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		n += runeWidth(r)
+	}
+	return n
+}
+
+func runeWidth(r rune) int {
+	switch width.LookupRune(r).Kind() {
+	case width.EastAsianWide, width.EastAsianFullwidth:
+		return 2
+	}
+	return 1
+}
