@@ -85,15 +85,6 @@ func (f *fakeSender) failRow(index int, fs ...fault) {
 	f.rows[index] = append(f.rows[index], fs...)
 }
 
-// failNext makes the next n sends answer fl.
-func (f *fakeSender) failNext(n int, fl fault) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for range n {
-		f.next = append(f.next, fl)
-	}
-}
-
 // setFaultRate gives every send, with probability p, a fault drawn
 // uniformly from kinds.
 func (f *fakeSender) setFaultRate(p float64, seed uint64, kinds ...fault) {

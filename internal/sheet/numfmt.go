@@ -481,34 +481,6 @@ func cond(op string, v, c float64) bool {
 	return false
 }
 
-// formatText formats a text cell with the format's text section (a fourth
-// section, or a section with @); most formats show text unchanged.
-func (f *numFormat) formatText(s string) string {
-	var sec *fsection
-	if len(f.sections) == 4 {
-		sec = &f.sections[3]
-	} else if len(f.sections) == 1 {
-		for _, t := range f.sections[0].toks {
-			if t.kind == ftText {
-				sec = &f.sections[0]
-			}
-		}
-	}
-	if sec == nil {
-		return s
-	}
-	var b strings.Builder
-	for _, t := range sec.toks {
-		switch t.kind {
-		case ftText:
-			b.WriteString(s)
-		case ftLit:
-			b.WriteString(t.lit)
-		}
-	}
-	return b.String()
-}
-
 // format formats a number the way Excel displays it with this format.
 // date1904 selects the Macintosh date system for date formats.
 func (f *numFormat) format(v float64, date1904 bool) string {
@@ -732,7 +704,6 @@ func roundDecimal(a float64, frac int) (intPart, fracPart string) {
 			} else {
 				digits = append([]byte{'1'}, digits...)
 				point++
-				keep++
 			}
 		}
 	default:

@@ -325,7 +325,7 @@ func unescapeXML(data, dst []byte) []byte {
 // characters (_x000D_ is a carriage return, _x005F_ an underscore) and
 // makes the text valid UTF-8.
 func decodeOOXMLString(b []byte) string {
-	if bytes.Index(b, []byte("_x")) < 0 {
+	if !bytes.Contains(b, []byte("_x")) {
 		if utf8.Valid(b) {
 			return string(b)
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/securemerge/securemerge/internal/campaign"
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
@@ -207,7 +208,7 @@ func (db *DB) DeleteCampaign(id string) error {
 		}
 		for _, name := range [][]byte{bucketSnapshots, bucketJournal} {
 			err := tx.Bucket(name).DeleteBucket([]byte(id))
-			if err != nil && err != bolt.ErrBucketNotFound {
+			if err != nil && err != berrors.ErrBucketNotFound {
 				return err
 			}
 		}

@@ -7,7 +7,7 @@ import (
 	"syscall"
 
 	"github.com/securemerge/securemerge/internal/campaign"
-	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Errors callers branch on. Lookups of unknown campaigns return
@@ -49,8 +49,10 @@ func (e *CorruptError) Unwrap() []error { return []error{ErrCorrupt, e.Err} }
 // campaign.ErrAlreadyRunning's, and it wraps bbolt's lock timeout too.
 type runningError struct{ path string }
 
-func (e *runningError) Error() string   { return campaign.ErrAlreadyRunning.Error() }
-func (e *runningError) Unwrap() []error { return []error{campaign.ErrAlreadyRunning, bolt.ErrTimeout} }
+func (e *runningError) Error() string { return campaign.ErrAlreadyRunning.Error() }
+func (e *runningError) Unwrap() []error {
+	return []error{campaign.ErrAlreadyRunning, berrors.ErrTimeout}
+}
 
 // diskFull wraps err with ErrDiskFull when the file system refused to grow
 // the file, and returns other errors unchanged.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/securemerge/securemerge/internal/campaign"
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // journalBatch is how many entries Journal reads per read transaction; fn is
@@ -91,7 +92,7 @@ func (db *DB) StartSending(id string, snap *campaign.Snapshot, entries []campaig
 		}
 		// A journal left by an earlier, deleted snapshot cannot exist
 		// (DeleteCampaign removes both), but never mix two.
-		if err := tx.Bucket(bucketJournal).DeleteBucket(key); err != nil && err != bolt.ErrBucketNotFound {
+		if err := tx.Bucket(bucketJournal).DeleteBucket(key); err != nil && err != berrors.ErrBucketNotFound {
 			return err
 		}
 		jb, err := tx.Bucket(bucketJournal).CreateBucket(key)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/securemerge/securemerge/internal/campaign"
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Options configure Open. The zero value is ready to use.
@@ -131,7 +132,7 @@ func openBolt(path string, timeout time.Duration, now func() time.Time) (bdb *bo
 			bdb.AllocSize = 1 << 20
 		}
 		return bdb, nil
-	case errors.Is(err, bolt.ErrTimeout):
+	case errors.Is(err, berrors.ErrTimeout):
 		return nil, &runningError{path: path}
 	case errors.Is(diskFull(err), ErrDiskFull):
 		return nil, fmt.Errorf("open database %s: %w", path, diskFull(err))
@@ -155,8 +156,8 @@ func damaged(err error) bool {
 	if isIOError(err) {
 		return false
 	}
-	return errors.Is(err, bolt.ErrInvalid) || errors.Is(err, bolt.ErrVersionMismatch) ||
-		errors.Is(err, bolt.ErrChecksum) || errors.Is(err, bolt.ErrInvalidMapping) ||
+	return errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrVersionMismatch) ||
+		errors.Is(err, berrors.ErrChecksum) || errors.Is(err, berrors.ErrInvalidMapping) ||
 		errors.Is(err, errPanicked) || strings.HasPrefix(err.Error(), "file size too small")
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/securemerge/securemerge/internal/campaign"
 	"github.com/securemerge/securemerge/internal/store"
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 func openDB(t testing.TB, dir string) *store.DB {
@@ -96,8 +97,8 @@ func assertAlreadyRunning(t *testing.T, err error) {
 	if !errors.Is(err, campaign.ErrAlreadyRunning) {
 		t.Fatalf("Open of a database in use: err = %v; want campaign.ErrAlreadyRunning", err)
 	}
-	if !errors.Is(err, bolt.ErrTimeout) {
-		t.Errorf("Open of a database in use: err = %v; want it to wrap bolt.ErrTimeout", err)
+	if !errors.Is(err, berrors.ErrTimeout) {
+		t.Errorf("Open of a database in use: err = %v; want it to wrap berrors.ErrTimeout", err)
 	}
 	if got := err.Error(); got != "SecureMerge is already running" {
 		t.Errorf("Open of a database in use: message %q; want %q", got, "SecureMerge is already running")
@@ -178,7 +179,7 @@ func TestOpenWhileAnotherProcessHasIt(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("helper: %v", err)
 	}
-	db = openDB(t, dir) // the lock is gone with the process
+	_ = openDB(t, dir) // the lock is gone with the process
 }
 
 // validDB returns the bytes of a database with one campaign in it.

@@ -28,7 +28,7 @@ func logSent(tx *bolt.Tx, at time.Time, n int, now time.Time) error {
 	}
 	cutoff := unixNano(now.Add(-sentLogKeep))
 	c := b.Cursor()
-	for k, _ := c.First(); k != nil && len(k) == 16 && binary.BigEndian.Uint64(k[:8]) < cutoff; k, _ = c.First() {
+	for k, _ := c.First(); len(k) == 16 && binary.BigEndian.Uint64(k[:8]) < cutoff; k, _ = c.First() {
 		if err := c.Delete(); err != nil {
 			return err
 		}
