@@ -51,6 +51,7 @@ func (m *Main) commands() []command {
 		{"send", "--data FILE --template FILE [--outbox DIR | --drafts | --test | --live]", "send a campaign (a dry run without a mode)", (*Main).runSend},
 		{"campaigns", "[--json]", "list campaigns", (*Main).runCampaigns},
 		{"campaign", "show|results|resume|retry|cancel|delete|export ID", "manage one campaign", (*Main).runCampaignCmd},
+		{"suppress", "list|add|remove|import|export", "addresses never to send to again", (*Main).runSuppress},
 		{"login", "[--device-code]", "sign in to your Microsoft 365 mailbox", (*Main).runLogin},
 		{"logout", "", "sign out and remove saved tokens", (*Main).runLogout},
 		{"whoami", "", "the mailbox that sends", (*Main).runWhoami},

@@ -270,3 +270,42 @@ func TestDataExportThenEraseLeavesNothing(t *testing.T) {
 }
 
 type mimeDecoder = mime.WordDecoder
+
+func TestSuppressedRecipientIsSkippedWithReason(t *testing.T) {
+	f := newFixture(t, 3, "")
+	if code, out, errs := f.run(t, "suppress", "add", "zoe.2@example.fr", "--reason", "unsubscribed on 2026-11-02"); code != exitOK {
+		t.Fatalf("suppress add = %d %s%s", code, out, errs)
+	}
+	code, out, _ := f.run(t, "check", "--data", f.data, "--template", f.tpl)
+	if code != exitOK || !strings.Contains(out, "unsubscribed on 2026-11-02") || !strings.Contains(out, "row 3") {
+		t.Errorf("check with a suppressed row = %d:\n%s\nwant the row and the reason", code, out)
+	}
+	box := filepath.Join(f.dir, "out")
+	if code, out, errs := f.run(t, "send", "--data", f.data, "--template", f.tpl, "--outbox", box); code != exitOK {
+		t.Fatalf("send = %d %s%s", code, out, errs)
+	}
+	if n := countEML(t, box); n != 2 {
+		t.Errorf("%d messages written; want 2 (one suppressed)", n)
+	}
+	if _, err := os.Stat(filepath.Join(box, "00002-zoe.2@example.fr.eml")); err == nil {
+		t.Errorf("the suppressed address got a message")
+	}
+	exp := filepath.Join(f.dir, "supp.csv")
+	f.run(t, "suppress", "export", exp)
+	b, _ := os.ReadFile(exp)
+	if !strings.Contains(string(b), "zoe.2@example.fr") {
+		t.Errorf("export = %q", b)
+	}
+	if code, _, _ := f.run(t, "suppress", "remove", "zoe.2@example.fr"); code != exitOK {
+		t.Errorf("remove failed")
+	}
+	code, out, _ = f.run(t, "suppress", "list")
+	if code != exitOK || !strings.Contains(out, "empty") {
+		t.Errorf("list after remove = %d %q", code, out)
+	}
+	os.WriteFile(exp, []byte("email,reason\nzoe.1@example.fr,bounced\nnot-an-address,x\n"), 0o600)
+	code, out, errs := f.run(t, "suppress", "import", exp)
+	if code != exitProblems || !strings.Contains(errs, "supp.csv:3") || !strings.Contains(out, "1 addresses suppressed") {
+		t.Errorf("import with a bad line = %d %q %q", code, out, errs)
+	}
+}
