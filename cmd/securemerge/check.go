@@ -22,12 +22,34 @@ type prepared struct {
 	spec   *merge.Spec
 	rows   *sheet.Reader
 	merger *merge.Merger
+	db     *store.DB // the database, when the command opened it
 }
 
 func (p *prepared) Close() {
 	if p.rows != nil {
 		p.rows.Close()
 	}
+	if p.db != nil {
+		p.db.Close()
+	}
+}
+
+// prepareLocal is prepare for the commands that work offline (check,
+// preview): the database only lends its suppression list and settings.
+func (m *Main) prepareLocal(d *dataFlags, dataDir, campaignID string) (*prepared, int) {
+	if !d.require(m) {
+		return nil, exitUsage
+	}
+	db := m.optionalStore(dataDir)
+	p, code := m.prepare(d, mergeOptions{campaignID: campaignID, db: db})
+	if p == nil {
+		if db != nil {
+			db.Close()
+		}
+		return nil, code
+	}
+	p.db = db
+	return p, exitOK
 }
 
 // mergeOptions are what a Merger needs from the command line and database.
@@ -123,14 +145,7 @@ func (m *Main) runCheck(ctx context.Context, args []string) int {
 	if c := parse(fs, args); c >= 0 {
 		return c
 	}
-	if !d.require(m) {
-		return exitUsage
-	}
-	db := m.optionalStore(*dataDir)
-	if db != nil {
-		defer db.Close()
-	}
-	p, code := m.prepare(&d, mergeOptions{campaignID: "check", db: db})
+	p, code := m.prepareLocal(&d, *dataDir, "check")
 	if p == nil {
 		return code
 	}
@@ -184,14 +199,7 @@ func (m *Main) runPreview(ctx context.Context, args []string) int {
 	if c := parse(fs, args); c >= 0 {
 		return c
 	}
-	if !d.require(m) {
-		return exitUsage
-	}
-	db := m.optionalStore(*dataDir)
-	if db != nil {
-		defer db.Close()
-	}
-	p, code := m.prepare(&d, mergeOptions{campaignID: "preview", db: db})
+	p, code := m.prepareLocal(&d, *dataDir, "preview")
 	if p == nil {
 		return code
 	}

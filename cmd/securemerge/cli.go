@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+
+	"github.com/securemerge/securemerge/internal/merge"
 )
 
 // Exit codes, documented in `securemerge help`.
@@ -223,33 +225,12 @@ Exit codes:
 	return exitOK
 }
 
+// suggestCommand finds the command a typo meant, with the same forgiving
+// match the template language uses for column names.
 func suggestCommand(name string, cmds []command) string {
-	best, bestD := "", 3
-	for _, c := range cmds {
-		if d := editDistance(name, c.name); d < bestD {
-			best, bestD = c.name, d
-		}
+	names := make([]string, len(cmds))
+	for i, c := range cmds {
+		names[i] = c.name
 	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
+	return merge.NewHeader(names).Suggest(name)
 }
