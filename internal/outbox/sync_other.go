@@ -3,7 +3,6 @@
 package outbox
 
 import (
-	"fmt"
 	"os"
 	"runtime"
 )
@@ -12,22 +11,9 @@ import (
 // as it is written, whatever Dir.Batch says.
 const canSyncFS = false
 
-// Sync makes the folder's entries durable (each file was synced when written).
-func (d Dir) Sync() error {
-	f, err := os.Open(d.dir())
-	if err != nil {
-		if os.IsNotExist(err) {
-			return nil
-		}
-		return fmt.Errorf("outbox: %w", err)
+func syncFolder(f *os.File) error {
+	if runtime.GOOS == "windows" {
+		return nil // a directory handle cannot be fsynced; entries are durable with their file
 	}
-	defer f.Close()
-	if err := f.Sync(); err != nil && !isUnsupported(err) {
-		return fmt.Errorf("outbox: sync: %w", err)
-	}
-	return nil
+	return f.Sync()
 }
-
-// isUnsupported: Windows cannot fsync a directory handle; its entries are
-// durable once the file is.
-func isUnsupported(err error) bool { return runtime.GOOS == "windows" }
