@@ -32,7 +32,7 @@ check:
 ## build: the Linux (or native) binary ./securemerge
 build:
 	@scripts/deps.sh build
-	$(GO) build -tags $(TAGS) -trimpath -ldflags "$(LDFLAGS)" -o securemerge ./cmd/securemerge
+	$(GO) build -tags $(TAGS) -ldflags "$(LDFLAGS)" -o securemerge ./cmd/securemerge
 
 ## windows: cross-compile securemerge.exe (GUI subsystem, icon and version metadata)
 windows:
