@@ -194,3 +194,23 @@ func TestProgressBarShowsETA(t *testing.T) {
 		t.Errorf("--json progress = %q (%v)", j.String(), err)
 	}
 }
+
+func TestSendTestGoesOnlyToMe(t *testing.T) {
+	srv := graphtest.NewServer(graphtest.Options{Tokens: []string{"tok"}})
+	defer srv.Close()
+	f := newFixture(t, 3, "To: {{ Prénom }} <{{ E-mail }}>\nCc: boss@example.fr\nSubject: Bonjour {{ Prénom }}\n\nBonjour {{ Prénom }}\n")
+	f.env["SECUREMERGE_GRAPH_URL"] = srv.URL
+	f.env["SECUREMERGE_ACCESS_TOKEN"] = "tok"
+	code, out, errs := f.run(t, "send", "--data", f.data, "--template", f.tpl, "--test", "--row", "3")
+	if code != exitOK {
+		t.Fatalf("send --test = %d:\n%s%s", code, out, errs)
+	}
+	d := srv.Delivered()
+	if len(d) != 1 {
+		t.Fatalf("send --test delivered %d messages; want 1", len(d))
+	}
+	me := d[0]
+	if len(me.To) != 1 || me.To[0] != "ada@contoso.test" || len(me.Cc) != 0 || me.Subject != "[TEST] Bonjour Zoé 2" {
+		t.Errorf("test message: to %v cc %v subject %q; want only the signed-in mailbox and a [TEST] subject of row 3", me.To, me.Cc, me.Subject)
+	}
+}
