@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/securemerge/securemerge/internal/campaign"
@@ -64,6 +65,7 @@ func (m *Main) runCampaignCmd(ctx context.Context, args []string) int {
 	sub := map[string]func(context.Context, []string) int{
 		"show": m.campaignShow, "results": m.campaignResults, "resume": m.campaignResume,
 		"retry": m.campaignRetry, "cancel": m.campaignCancel, "delete": m.campaignDelete, "export": m.campaignExport,
+		"rename": m.campaignRename, "duplicate": m.campaignDuplicate,
 	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
 		fmt.Fprint(m.Stdout, `Usage: securemerge campaign show|results|resume|retry|cancel|delete|export ID
@@ -75,6 +77,8 @@ func (m *Main) runCampaignCmd(ctx context.Context, args []string) int {
   cancel ID               stop for good: rows not sent yet are skipped
   delete ID [--yes]       remove the campaign and its journal from this computer
   export ID [FILE]        the campaign, its recipients and journal as JSON
+  rename ID NAME          give the campaign another name
+  duplicate ID NAME       a new draft with the same template, data and settings
 
 ID is the campaign's id or its exact name (see 'securemerge campaigns').
 `)
@@ -85,7 +89,7 @@ ID is the campaign's id or its exact name (see 'securemerge campaigns').
 	}
 	f, ok := sub[args[0]]
 	if !ok {
-		fmt.Fprintf(m.Stderr, "securemerge: unknown campaign command %q (show, results, resume, retry, cancel, delete, export)\n", args[0])
+		fmt.Fprintf(m.Stderr, "securemerge: unknown campaign command %q (show, results, resume, retry, cancel, delete, export, rename, duplicate)\n", args[0])
 		return exitUsage
 	}
 	return f(ctx, args[1:])
@@ -320,5 +324,41 @@ func (m *Main) campaignExport(ctx context.Context, args []string) int {
 		return m.fail(err)
 	}
 	fmt.Fprintf(m.Stdout, "Campaign %q written to %s\n", c.Name, rest[0])
+	return exitOK
+}
+
+func (m *Main) campaignRename(ctx context.Context, args []string) int {
+	db, c, rest, code := m.campaignArg("rename", "ID NAME", "Give a campaign another name.", args, nil)
+	if db == nil {
+		return code
+	}
+	defer db.Close()
+	if len(rest) != 1 || strings.TrimSpace(rest[0]) == "" {
+		fmt.Fprintln(m.Stderr, "securemerge: campaign rename needs the new NAME")
+		return exitUsage
+	}
+	name := strings.TrimSpace(rest[0])
+	if err := db.UpdateCampaign(c.ID, func(c *campaign.Campaign) error { c.Name = name; return nil }); err != nil {
+		return m.fail(err)
+	}
+	fmt.Fprintf(m.Stdout, "Campaign %s is now %q.\n", c.ID, name)
+	return exitOK
+}
+
+func (m *Main) campaignDuplicate(ctx context.Context, args []string) int {
+	db, c, rest, code := m.campaignArg("duplicate", "ID NAME", "Make a new draft with the same template, data and settings (nothing of the journal).", args, nil)
+	if db == nil {
+		return code
+	}
+	defer db.Close()
+	name := c.Name + " (copy)"
+	if len(rest) > 0 && strings.TrimSpace(rest[0]) != "" {
+		name = strings.TrimSpace(rest[0])
+	}
+	d, err := db.DuplicateCampaign(c.ID, name)
+	if err != nil {
+		return m.fail(err)
+	}
+	fmt.Fprintf(m.Stdout, "New draft %q (%s). Send it with 'securemerge campaign resume %s'.\n", d.Name, d.ID, d.ID)
 	return exitOK
 }

@@ -115,6 +115,13 @@ func firstNonEmpty(s ...string) string {
 // but lets read-only commands go on without it (with a warning) when another
 // SecureMerge has it open.
 func (m *Main) optionalStore(dataDir string) *store.DB {
+	// A command that only reads creates no database: with none yet there is
+	// no suppression list or setting to apply, and a dry run writes nothing.
+	if dir, err := m.dataDir(dataDir); err == nil {
+		if _, err := os.Stat(filepath.Join(dir, store.FileName)); os.IsNotExist(err) {
+			return nil
+		}
+	}
 	var quiet bytes.Buffer
 	stderr := m.Stderr
 	m.Stderr = &quiet

@@ -309,3 +309,33 @@ func TestSuppressedRecipientIsSkippedWithReason(t *testing.T) {
 		t.Errorf("import with a bad line = %d %q %q", code, out, errs)
 	}
 }
+
+func TestCampaignCancelDuplicateRename(t *testing.T) {
+	f := newFixture(t, 6, "")
+	out := filepath.Join(f.dir, "outbox")
+	if code, o, e := f.run(t, "send", "--data", f.data, "--template", f.tpl, "--outbox", out, "--campaign", "autumn", "--limit", "2"); code != exitOK {
+		t.Fatalf("send: %d %s%s", code, o, e)
+	}
+	if code, o, _ := f.run(t, "campaign", "cancel", "autumn"); code != exitOK || !strings.Contains(o, "4 rows not sent") {
+		t.Fatalf("cancel = %d %q", code, o)
+	}
+	if code, _, e := f.run(t, "campaign", "resume", "autumn", "--yes"); code != exitProblems || !strings.Contains(e, "cancelled") {
+		t.Errorf("resume of a cancelled campaign = %d %q; want a refusal", code, e)
+	}
+	if countEML(t, out) != 2 {
+		t.Errorf("cancel let more messages out")
+	}
+	if code, o, e := f.run(t, "campaign", "duplicate", "autumn", "autumn again"); code != exitOK {
+		t.Fatalf("duplicate = %d %s%s", code, o, e)
+	}
+	if code, o, e := f.run(t, "campaign", "rename", "autumn again", "winter"); code != exitOK {
+		t.Fatalf("rename = %d %s%s", code, o, e)
+	}
+	if code, o, e := f.run(t, "campaign", "resume", "winter", "--yes"); code != exitOK {
+		t.Fatalf("sending the duplicate = %d %s%s", code, o, e)
+	}
+	// The duplicate is a new campaign with its own keys: everyone gets its message.
+	if n := countEML(t, out); n < 6 {
+		t.Errorf("after sending the duplicate the outbox has %d files; want all 6 recipients covered", n)
+	}
+}
