@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"context"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/lang"
@@ -28,6 +30,11 @@ type Backend interface {
 	Campaigns() ([]*campaign.Campaign, error)
 	// NewCampaign creates an empty draft campaign with this name.
 	NewCampaign(name string) (*campaign.Campaign, error)
+	// WriteOutbox writes campaign id's messages as .eml files into its
+	// outbox folder (no account needed), calling progress as rows are
+	// done, and returns the folder. Rows already written are never written
+	// again, so it also resumes.
+	WriteOutbox(ctx context.Context, id string, progress func(campaign.Report)) (folder string, err error)
 }
 
 // App is the desktop application: one main window showing the home screen.

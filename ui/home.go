@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"image/color"
 	"strings"
 
@@ -32,10 +33,12 @@ type home struct {
 	body    *fyne.Container
 	newBtn  *widget.Button
 	content fyne.CanvasObject
+
+	running map[string]string // campaign ID → progress text, while writing; UI goroutine only
 }
 
 func newHome(w fyne.Window, b Backend) *home {
-	return &home{window: w, backend: b, items: binding.NewUntypedList(), status: binding.NewString()}
+	return &home{window: w, backend: b, items: binding.NewUntypedList(), status: binding.NewString(), running: map[string]string{}}
 }
 
 func (h *home) build() fyne.CanvasObject {
@@ -47,7 +50,8 @@ func (h *home) build() fyne.CanvasObject {
 	h.list = widget.NewListWithData(h.items,
 		func() fyne.CanvasObject {
 			name := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-			return container.NewBorder(nil, nil, nil, widget.NewLabel(""), container.NewVBox(name, widget.NewLabel("")))
+			write := widget.NewButtonWithIcon(lang.L("home.outbox"), theme.MailSendIcon(), nil)
+			return container.NewBorder(nil, nil, nil, container.NewHBox(widget.NewLabel(""), write), container.NewVBox(name, widget.NewLabel("")))
 		},
 		func(item binding.DataItem, o fyne.CanvasObject) {
 			v, err := item.(binding.Untyped).Get()
@@ -57,9 +61,22 @@ func (h *home) build() fyne.CanvasObject {
 			c := v.(*campaign.Campaign)
 			row := o.(*fyne.Container)
 			texts := row.Objects[0].(*fyne.Container).Objects
+			right := row.Objects[1].(*fyne.Container).Objects
 			texts[0].(*widget.Label).SetText(c.Name)
-			texts[1].(*widget.Label).SetText(countsText(c.Counts))
-			row.Objects[1].(*widget.Label).SetText(statusText(c.Status))
+			counts := countsText(c.Counts)
+			if p, ok := h.running[c.ID]; ok {
+				counts = p
+			}
+			texts[1].(*widget.Label).SetText(counts)
+			right[0].(*widget.Label).SetText(statusText(c.Status))
+			write := right[1].(*widget.Button)
+			write.OnTapped = func() { h.onWriteOutbox(c) }
+			_, busy := h.running[c.ID]
+			if canWriteOutbox(c) && !busy {
+				write.Show()
+			} else {
+				write.Hide()
+			}
 		})
 
 	emptyTitle := widget.NewLabelWithStyle(lang.L("home.empty.title"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
@@ -165,4 +182,42 @@ func countsText(c campaign.Counts) string {
 		return lang.L("home.norecipients")
 	}
 	return lang.L("home.count", map[string]any{"Sent": c.Sent, "Failed": c.Failed, "Pending": c.Pending + c.Sending})
+}
+
+// canWriteOutbox: an outbox campaign with a message and recipients that
+// still has rows to write (or has not started).
+func canWriteOutbox(c *campaign.Campaign) bool {
+	if c.Settings.Mode != campaign.ModeOutbox || c.Template == "" || c.Data.Path == "" {
+		return false
+	}
+	return c.Status == campaign.StatusDraft || c.Status == campaign.StatusPaused || c.Status == ""
+}
+
+// onWriteOutbox writes a campaign's messages to its outbox in the
+// background; the row shows the progress and a dialog says where they are.
+func (h *home) onWriteOutbox(c *campaign.Campaign) {
+	id, name := c.ID, c.Name
+	h.running[id] = lang.L("home.writing")
+	h.list.Refresh()
+	h.background(func() {
+		folder, err := h.backend.WriteOutbox(context.Background(), id, func(r campaign.Report) {
+			text := lang.L("home.written", map[string]any{"Done": r.Sent, "Total": r.Total - r.Skipped})
+			fyne.Do(func() {
+				if _, ok := h.running[id]; ok {
+					h.running[id] = text
+					h.list.Refresh()
+				}
+			})
+		})
+		fyne.Do(func() {
+			delete(h.running, id)
+			if err != nil {
+				fyne.LogError("write outbox", err)
+				dialog.ShowInformation(name, lang.L("home.outbox.failed"), h.window)
+			} else {
+				dialog.ShowInformation(name, lang.L("home.outbox.done", map[string]any{"Folder": folder}), h.window)
+			}
+			h.refresh()
+		})
+	})
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"os"
 	"regexp"
@@ -19,12 +20,37 @@ type fakeBackend struct {
 	mu        sync.Mutex
 	campaigns []*campaign.Campaign
 	err       error
+
+	window       fyne.Window // to read what the row shows while writing
+	progressSeen string
 }
 
 func (f *fakeBackend) Campaigns() ([]*campaign.Campaign, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]*campaign.Campaign(nil), f.campaigns...), f.err
+}
+
+// WriteOutbox reports two steps of progress, then marks the campaign done.
+func (f *fakeBackend) WriteOutbox(ctx context.Context, id string, progress func(campaign.Report)) (string, error) {
+	f.mu.Lock()
+	var c *campaign.Campaign
+	for _, x := range f.campaigns {
+		if x.ID == id {
+			c = x
+		}
+	}
+	f.mu.Unlock()
+	if c == nil {
+		return "", errors.New("no such campaign")
+	}
+	progress(campaign.Report{Counts: campaign.Counts{Total: 5, Sent: 2, Pending: 3}})
+	f.progressSeen = texts(f.window)
+	progress(campaign.Report{Counts: campaign.Counts{Total: 5, Sent: 5}})
+	f.mu.Lock()
+	c.Status, c.Counts = campaign.StatusDone, campaign.Counts{Total: 5, Sent: 5}
+	f.mu.Unlock()
+	return "/home/ada/.config/SecureMerge/outbox", nil
 }
 
 func (f *fakeBackend) NewCampaign(name string) (*campaign.Campaign, error) {
@@ -180,5 +206,45 @@ func TestNewCampaignAppearsInList(t *testing.T) {
 	test.Tap(create)
 	if got := texts(u.Window()); !strings.Contains(got, "Spring newsletter") {
 		t.Errorf("after creating a campaign the home shows:\n%s", got)
+	}
+}
+
+func TestWriteOutboxFromTheHome(t *testing.T) {
+	a := test.NewTempApp(t)
+	b := &fakeBackend{campaigns: []*campaign.Campaign{
+		{ID: "s", Name: "Sample: appointment reminders", Status: campaign.StatusDraft, Settings: campaign.Settings{Mode: campaign.ModeOutbox}, Template: "To: {{ Email }}\nSubject: hi\n\nhi", Data: campaign.DataSource{Path: "list.csv"}},
+		{ID: "d", Name: "Done one", Status: campaign.StatusDone, Settings: campaign.Settings{Mode: campaign.ModeOutbox}, Template: "x", Data: campaign.DataSource{Path: "list.csv"}},
+		{ID: "e", Name: "Empty draft", Status: campaign.StatusDraft, Settings: campaign.Settings{Mode: campaign.ModeOutbox}},
+	}}
+	u := newInline(a, b)
+	b.window = u.Window()
+	u.Window().Resize(fyne.NewSize(900, 600))
+	u.Refresh()
+	var buttons []*widget.Button
+	for _, o := range test.LaidOutObjects(u.home.list) {
+		if btn, ok := o.(*widget.Button); ok && btn.Text == "Write to outbox" && btn.Visible() {
+			buttons = append(buttons, btn)
+		}
+	}
+	if len(buttons) != 1 {
+		t.Fatalf("%d visible Write to outbox buttons; want 1 (the done campaign has nothing left to write, the empty draft nothing to write yet)", len(buttons))
+	}
+	test.Tap(buttons[0])
+	if !strings.Contains(b.progressSeen, "2 of 5 messages written") {
+		t.Errorf("while writing the row shows:\n%s", b.progressSeen)
+	}
+	var shown string
+	for _, o := range u.Window().Canvas().Overlays().List() {
+		for _, obj := range test.LaidOutObjects(o) {
+			if l, ok := obj.(*widget.Label); ok {
+				shown += l.Text + "\n"
+			}
+		}
+	}
+	if !strings.Contains(shown, "/home/ada/.config/SecureMerge/outbox") {
+		t.Errorf("after writing, the dialog says:\n%s\nwant the folder", shown)
+	}
+	if got := texts(u.Window()); !strings.Contains(got, "5 sent") {
+		t.Errorf("after writing the list shows:\n%s", got)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -20,8 +21,8 @@ func runGUI(ctx context.Context, m *Main) int {
 		fmt.Fprintln(m.Stderr, "securemerge: no display to open the window on (DISPLAY is not set).\nRun a command instead, e.g. 'securemerge help'.")
 		return exitFailure
 	}
-	b := &backend{}
 	dir, err := m.dataDir("")
+	b := &backend{dataDir: dir}
 	if err == nil {
 		b.db, err = store.Open(dir, store.Options{})
 	}
@@ -42,8 +43,9 @@ func runGUI(ctx context.Context, m *Main) int {
 
 // backend serves the window from the local database.
 type backend struct {
-	db  *store.DB
-	err error // why the database could not be opened
+	db      *store.DB
+	dataDir string
+	err     error // why the database could not be opened
 }
 
 func (b *backend) Campaigns() ([]*campaign.Campaign, error) {
@@ -102,4 +104,45 @@ func addSample(db *store.DB, dataDir string) error {
 		return err
 	}
 	return db.SetSetting(sampleSetting, c.ID)
+}
+
+// WriteOutbox sends campaign id to its outbox folder (the app's own when
+// none was chosen) with the runner the command line uses, and returns where
+// the messages are.
+func (b *backend) WriteOutbox(ctx context.Context, id string, progress func(campaign.Report)) (string, error) {
+	if b.err != nil {
+		return "", b.err
+	}
+	c, err := b.db.Campaign(id)
+	if err != nil {
+		return "", err
+	}
+	if c.Status == campaign.StatusCancelled {
+		return "", campaign.ErrCancelled
+	}
+	merger, rep, err := freeze(ctx, b.db, c, c.Settings.From, "")
+	if errors.Is(err, campaign.ErrInvalid) && rep != nil {
+		return "", fmt.Errorf("%w: %d errors (run 'securemerge check' to see them)", campaign.ErrInvalid, len(rep.Errors()))
+	}
+	if err != nil {
+		return "", err
+	}
+	dir := c.Settings.Outbox
+	if dir == "" {
+		dir = filepath.Join(b.dataDir, store.OutboxName)
+	}
+	r := &campaign.Runner{Store: b.db, Merger: merger, Progress: progressFunc(progress)}
+	if r.Sender, err = outboxSender(r, dir); err != nil {
+		return "", err
+	}
+	return dir, r.Run(ctx, c.ID)
+}
+
+// progressFunc adapts a function to campaign.Progress.
+type progressFunc func(campaign.Report)
+
+func (f progressFunc) Progress(r campaign.Report) {
+	if f != nil {
+		f(r)
+	}
 }

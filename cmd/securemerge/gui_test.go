@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
 
@@ -35,5 +36,36 @@ func TestSampleCampaignWorksWithNoAccount(t *testing.T) {
 	}
 	if n := countEML(t, filepath.Join(dir, store.OutboxName)); n != 5 {
 		t.Errorf("the sample wrote %d messages to the app's outbox; want 5", n)
+	}
+}
+
+// TestWindowWritesSampleToOutbox drives the window's backend the way the
+// home screen's "Write to outbox" button does.
+func TestWindowWritesSampleToOutbox(t *testing.T) {
+	dir := t.TempDir()
+	db, err := store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := addSample(db, dir); err != nil {
+		t.Fatal(err)
+	}
+	list, _ := db.Campaigns()
+	b := &backend{db: db, dataDir: dir}
+	var last campaign.Report
+	folder, err := b.WriteOutbox(context.Background(), list[0].ID, func(r campaign.Report) { last = r })
+	if err != nil {
+		t.Fatalf("WriteOutbox: %v", err)
+	}
+	if folder != filepath.Join(dir, store.OutboxName) || countEML(t, folder) != 5 {
+		t.Errorf("WriteOutbox wrote %d messages into %s", countEML(t, folder), folder)
+	}
+	if last.Sent != 5 || last.Pending != 0 {
+		t.Errorf("last progress = %+v; want 5 sent, none pending", last.Counts)
+	}
+	c, _ := db.Campaign(list[0].ID)
+	if c.Status != campaign.StatusDone {
+		t.Errorf("sample campaign is %s after writing", c.Status)
 	}
 }

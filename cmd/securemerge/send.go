@@ -274,50 +274,20 @@ func (m *Main) runCampaign(ctx context.Context, db *store.DB, c *campaign.Campai
 		}
 		from = firstNonEmpty(from, mb.from())
 	}
-	spec, err := merge.ParseSpec(strings.NewReader(c.Template), c.Name+".tpl")
-	if err != nil {
+	merger, rep, err := freeze(ctx, db, c, from, f.locale)
+	if rep != nil && len(rep.Problems) > 0 && !f.json {
+		_ = rep.WriteText(m.Stderr)
+	}
+	switch {
+	case errors.Is(err, campaign.ErrInvalid):
+		fmt.Fprintf(m.Stderr, "\nNothing was sent: fix the errors above, then run the same command again.\n")
+		return exitProblems
+	case len(merge.TemplateProblems(err)) > 0:
 		return m.templateProblems(c.Name, err)
-	}
-	snap, err := db.Snapshot(c.ID)
-	if err != nil {
+	case err != nil && ctx.Err() != nil:
+		return exitCanceled
+	case err != nil:
 		return m.fail(err)
-	}
-	opt := merge.Options{DefaultFrom: from, AttachDir: c.Settings.AttachDir, Footer: freeFooter(),
-		CampaignID: c.ID, Suppressed: db.Suppressed}
-	if opt.DefaultFrom == "" {
-		opt.DefaultFrom, _ = db.Setting("from")
-	}
-	var merger *merge.Merger
-	if snap == nil {
-		d := dataFlags{data: c.Data.Path, sheet: c.Data.Sheet, encoding: c.Data.Encoding, delimiter: c.Data.Delimiter, locale: f.locale}
-		rows, err := d.openRows()
-		if err != nil {
-			return m.fail(err)
-		}
-		merger, err = merge.NewMerger(spec, merge.NewHeader(rows.Columns()), opt)
-		rows.Close()
-		if err != nil {
-			return m.templateProblems(c.Name, err)
-		}
-		rep, err := campaign.Prepare(ctx, db, c.ID, merger, func() (merge.RowSource, error) { return d.openRows() })
-		if rep != nil && len(rep.Problems) > 0 && !f.json {
-			_ = rep.WriteText(m.Stderr)
-		}
-		if errors.Is(err, campaign.ErrInvalid) {
-			fmt.Fprintf(m.Stderr, "\nNothing was sent: fix the errors above, then run the same command again.\n")
-			return exitProblems
-		}
-		if err != nil {
-			if ctx.Err() != nil {
-				return exitCanceled
-			}
-			return m.fail(err)
-		}
-	} else {
-		merger, err = merge.NewMerger(spec, merge.NewHeader(snap.Columns), opt)
-		if err != nil {
-			return m.templateProblems(c.Name, err)
-		}
 	}
 	c, err = db.Campaign(c.ID)
 	if err != nil {
@@ -345,12 +315,9 @@ func (m *Main) runCampaign(ctx context.Context, db *store.DB, c *campaign.Campai
 			dataDir, _ := m.dataDir(f.dataDir)
 			dir = filepath.Join(dataDir, store.OutboxName)
 		}
-		box := outbox.Dir{Path: dir, Batch: true}
-		if _, err := box.RemoveTemp(); err != nil && !os.IsNotExist(err) {
+		if sender, err = outboxSender(r, dir); err != nil {
 			return m.fail(err)
 		}
-		sender = outbox.Sender{Dir: box}
-		r.Rate, r.DailyLimit, r.Concurrency = -1, -1, 8
 		if !f.json {
 			fmt.Fprintf(m.Stdout, "Outbox: %s\n", dir)
 		}
@@ -423,4 +390,52 @@ func (m *Main) confirm(question string) bool {
 		return true
 	}
 	return false
+}
+
+// freeze builds the campaign's Merger from its stored template and, the
+// first time, validates the data file and freezes the recipients
+// (campaign.Prepare). Template problems come back as errors that
+// merge.TemplateProblems explains; validation errors as campaign.ErrInvalid
+// with the report.
+func freeze(ctx context.Context, db *store.DB, c *campaign.Campaign, from, locale string) (*merge.Merger, *merge.Report, error) {
+	spec, err := merge.ParseSpec(strings.NewReader(c.Template), c.Name+".tpl")
+	if err != nil {
+		return nil, nil, err
+	}
+	snap, err := db.Snapshot(c.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	opt := merge.Options{DefaultFrom: from, AttachDir: c.Settings.AttachDir, Footer: freeFooter(),
+		CampaignID: c.ID, Suppressed: db.Suppressed}
+	if opt.DefaultFrom == "" {
+		opt.DefaultFrom, _ = db.Setting("from")
+	}
+	if snap != nil {
+		merger, err := merge.NewMerger(spec, merge.NewHeader(snap.Columns), opt)
+		return merger, nil, err
+	}
+	d := dataFlags{data: c.Data.Path, sheet: c.Data.Sheet, encoding: c.Data.Encoding, delimiter: c.Data.Delimiter, locale: locale}
+	rows, err := d.openRows()
+	if err != nil {
+		return nil, nil, err
+	}
+	merger, err := merge.NewMerger(spec, merge.NewHeader(rows.Columns()), opt)
+	rows.Close()
+	if err != nil {
+		return nil, nil, err
+	}
+	rep, err := campaign.Prepare(ctx, db, c.ID, merger, func() (merge.RowSource, error) { return d.openRows() })
+	return merger, rep, err
+}
+
+// outboxSender sets r up for writing .eml files into dir: unpaced (no
+// mailbox limit applies), no daily budget, in parallel, in batches.
+func outboxSender(r *campaign.Runner, dir string) (campaign.Sender, error) {
+	box := outbox.Dir{Path: dir, Batch: true}
+	if _, err := box.RemoveTemp(); err != nil && !os.IsNotExist(err) {
+		return nil, err
+	}
+	r.Rate, r.DailyLimit, r.Concurrency = -1, -1, 8
+	return outbox.Sender{Dir: box}, nil
 }
