@@ -339,3 +339,27 @@ func TestCampaignCancelDuplicateRename(t *testing.T) {
 		t.Errorf("after sending the duplicate the outbox has %d files; want all 6 recipients covered", n)
 	}
 }
+
+// TestInspectFilesFromARealSpreadsheetProgram runs inspect on files that
+// LibreOffice wrote (internal/sheet/testdata), as a user would.
+func TestInspectFilesFromARealSpreadsheetProgram(t *testing.T) {
+	for _, tc := range []struct{ file, want string }{
+		{"lo-utf16-tab.csv", "utf-16le, delimiter tab"},
+		{"lo-utf8-semicolon.csv", "utf-8, delimiter ';'"},
+		{"lo-cp1252-comma.csv", "windows-1252, delimiter ','"},
+		{"libreoffice.ods", `sheet "Contacts"`},
+		{"libreoffice.xlsx", `sheet "Contacts"`},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			code, out, errs := run(t, nil, "inspect", filepath.Join("..", "..", "internal", "sheet", "testdata", tc.file))
+			if code != exitOK {
+				t.Fatalf("inspect %s = %d: %s", tc.file, code, errs)
+			}
+			for _, want := range []string{tc.want, "Zoë", "zoe2@example.fr", "line one⏎line"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("inspect %s lacks %q:\n%s", tc.file, want, out)
+				}
+			}
+		})
+	}
+}

@@ -162,6 +162,34 @@ func TestOpenFiles(t *testing.T) {
 			rows:   map[int][]string{2: {"Zoë", "zoe@example.fr", "Mâcon"}, 3: {"李", "li@example.cn", "北京"}},
 			format: "csv", sheet: "utf16be.csv", sheets: []string{"utf16be.csv"}, encoding: "utf-16be", delimiter: ",",
 		},
+		// The three CSVs below were exported by LibreOffice 7.4 from lo.fods
+		// (soffice --headless --convert-to 'csv:Text - txt - csv (StarCalc):SEP,34,CHARSET,1,,0,false,true,false,false,false,2'):
+		// semicolon + UTF-8, tab + UTF-16 ("Unicode"), comma + Windows-1252,
+		// which cannot hold the CJK name and so has "???" there, as LibreOffice wrote it.
+		{
+			name:   "LibreOffice CSV, UTF-8 with semicolons",
+			file:   "lo-utf8-semicolon.csv",
+			cols:   []string{"First Name", "Email", "Born", "Joined", "Share", "Amount", "Active", "Double", "Column I", "email (2)", "Notes"},
+			rows:   map[int][]string{2: {"Zoë", "zoe@example.fr", "01/02/2020", "2021-12-31", "12.5%", "1234.5", "1", "2469", "", "zoe2@example.fr", "line one\nline   twotabbed"}, 6: {"李小龙", "lee@example.cn", "07/14/1999", "", "", "0.3", "0", "#DIV/0!", "", "", ""}},
+			format: "csv", sheet: "lo-utf8-semicolon.csv", sheets: []string{"lo-utf8-semicolon.csv"}, encoding: "utf-8", delimiter: ";",
+			warnings: []string{`row 1, column I: empty header named "Column I"`, `row 1, column J: duplicate header "email" renamed "email (2)"`},
+		},
+		{
+			name:   "LibreOffice CSV, UTF-16 with tabs",
+			file:   "lo-utf16-tab.csv",
+			cols:   []string{"First Name", "Email", "Born", "Joined", "Share", "Amount", "Active", "Double", "Column I", "email (2)", "Notes"},
+			rows:   map[int][]string{2: {"Zoë", "zoe@example.fr", "01/02/2020", "2021-12-31", "12.5%", "1234.5", "1", "2469", "", "zoe2@example.fr", "line one\nline   twotabbed"}, 6: {"李小龙", "lee@example.cn", "07/14/1999", "", "", "0.3", "0", "#DIV/0!", "", "", ""}},
+			format: "csv", sheet: "lo-utf16-tab.csv", sheets: []string{"lo-utf16-tab.csv"}, encoding: "utf-16le", delimiter: "\t",
+			warnings: []string{`row 1, column I: empty header named "Column I"`, `row 1, column J: duplicate header "email" renamed "email (2)"`},
+		},
+		{
+			name:   "LibreOffice CSV, Windows-1252 with commas",
+			file:   "lo-cp1252-comma.csv",
+			cols:   []string{"First Name", "Email", "Born", "Joined", "Share", "Amount", "Active", "Double", "Column I", "email (2)", "Notes"},
+			rows:   map[int][]string{2: {"Zoë", "zoe@example.fr", "01/02/2020", "2021-12-31", "12.5%", "1234.5", "1", "2469", "", "zoe2@example.fr", "line one\nline   twotabbed"}, 6: {"???", "lee@example.cn", "07/14/1999", "", "", "0.3", "0", "#DIV/0!", "", "", ""}},
+			format: "csv", sheet: "lo-cp1252-comma.csv", sheets: []string{"lo-cp1252-comma.csv"}, encoding: "windows-1252", delimiter: ",",
+			warnings: []string{"the file is not valid UTF-8: it was read as Windows-1252 (use the encoding option if the accents look wrong)", `row 1, column I: empty header named "Column I"`, `row 1, column J: duplicate header "email" renamed "email (2)"`},
+		},
 		{
 			name:   "sep= line wins over the commas in values",
 			file:   "sepline.csv",
