@@ -66,23 +66,14 @@ func openODS(z *zipBox, file string, opt Options) (*Reader, error) {
 		return nil, err
 	}
 	loc := resolveLocale(opt.Locale)
-	for _, i := range cands {
+	return firstWithHeader(file, cands, func(i int) (*Reader, error) {
 		rc, err := z.open("content.xml")
 		if err != nil {
 			return nil, &Error{File: file, Err: err}
 		}
 		src := &odsSource{sc: newXMLScanner(rc, opt.MaxCellBytes*8+4096), rc: rc, file: file, sheet: names[i], target: i, table: -1, opt: opt, loc: loc}
-		r := &Reader{src: src, file: file, opt: opt, info: Info{Format: "ods", Sheet: names[i], Sheets: names}}
-		err = r.readHeader()
-		if err == nil {
-			return r, nil
-		}
-		r.Close()
-		if !errors.Is(err, ErrEmpty) || len(cands) == 1 {
-			return nil, err
-		}
-	}
-	return nil, &Error{File: file, Err: errorf(ErrEmpty, "there is no data: every sheet is empty")}
+		return &Reader{src: src, file: file, opt: opt, info: Info{Format: "ods", Sheet: names[i], Sheets: names}}, nil
+	})
 }
 
 // odsSource streams the rows of one table of an OpenDocument spreadsheet.

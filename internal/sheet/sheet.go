@@ -370,3 +370,24 @@ func pickSheet(file string, names []string, want string) ([]int, error) {
 	}
 	return nil, &Error{File: file, Err: errorf(ErrNoSuchSheet, "there is no sheet %q: the sheets are %s", want, strings.Join(quoted, ", "))}
 }
+
+// firstWithHeader opens the candidate sheets in order and returns the first
+// whose header can be read: with no sheet asked for, empty sheets are
+// passed over; any other error, or an empty sheet that was asked for, stops.
+func firstWithHeader(file string, cands []int, open func(i int) (*Reader, error)) (*Reader, error) {
+	for _, i := range cands {
+		r, err := open(i)
+		if err != nil {
+			return nil, err
+		}
+		err = r.readHeader()
+		if err == nil {
+			return r, nil
+		}
+		r.Close()
+		if !errors.Is(err, ErrEmpty) || len(cands) == 1 {
+			return nil, err
+		}
+	}
+	return nil, &Error{File: file, Err: errorf(ErrEmpty, "there is no data: every sheet is empty")}
+}

@@ -308,7 +308,7 @@ func openXLSX(z *zipBox, file string, opt Options) (*Reader, error) {
 		return nil, &Error{File: file, Err: err}
 	}
 	var sst *sharedStrings
-	for _, i := range cands {
+	return firstWithHeader(file, cands, func(i int) (*Reader, error) {
 		sh := wb.sheets[i]
 		if sst == nil {
 			if sst, err = loadSharedStrings(wb, opt.MaxCellBytes); err != nil {
@@ -323,17 +323,8 @@ func openXLSX(z *zipBox, file string, opt Options) (*Reader, error) {
 			sc: newXMLScanner(rc, opt.MaxCellBytes*8+4096), rc: rc, file: file, sheet: sh.name,
 			opt: opt, sst: sst, styles: styles, date1904: wb.date1904, loc: loc,
 		}
-		r := &Reader{src: src, file: file, opt: opt, info: Info{Format: "xlsx", Sheet: sh.name, Sheets: names}}
-		err = r.readHeader()
-		if err == nil {
-			return r, nil
-		}
-		r.Close()
-		if !errors.Is(err, ErrEmpty) || len(cands) == 1 {
-			return nil, err
-		}
-	}
-	return nil, &Error{File: file, Err: errorf(ErrEmpty, "there is no data: every sheet is empty")}
+		return &Reader{src: src, file: file, opt: opt, info: Info{Format: "xlsx", Sheet: sh.name, Sheets: names}}, nil
+	})
 }
 
 // xlsxSource streams the rows of one worksheet part.
