@@ -64,11 +64,21 @@ func (u *App) Window() fyne.Window { return u.window }
 // Refresh reloads the campaign list in the background.
 func (u *App) Refresh() { u.home.refresh() }
 
-// Run opens the main window and blocks until it is closed.
-func Run(b Backend) {
+// Run opens the main window and blocks until it is closed. Work started
+// from the window runs on a context that ends with ctx or when the window
+// closes, so closing the window pauses a running campaign; the caller
+// then waits for it (campaign.Service.Close) before closing the database.
+func Run(ctx context.Context, b Backend) {
 	app.SetMetadata(Metadata)
 	a := app.NewWithID(Metadata.ID)
 	u := New(a, b)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	u.home.ctx = ctx
+	u.window.SetCloseIntercept(func() {
+		cancel()
+		u.window.Close()
+	})
 	u.window.Show()
 	u.Refresh()
 	a.Run()

@@ -21,6 +21,7 @@ import (
 type home struct {
 	window  fyne.Window
 	backend Backend
+	ctx     context.Context // the window's life: work started here stops with it
 
 	// spawn runs slow work off the UI goroutine; nil means a new goroutine.
 	// Tests run it inline so that they read the window only once it settled.
@@ -38,7 +39,7 @@ type home struct {
 }
 
 func newHome(w fyne.Window, b Backend) *home {
-	return &home{window: w, backend: b, items: binding.NewUntypedList(), status: binding.NewString(), running: map[string]string{}}
+	return &home{window: w, backend: b, ctx: context.Background(), items: binding.NewUntypedList(), status: binding.NewString(), running: map[string]string{}}
 }
 
 func (h *home) build() fyne.CanvasObject {
@@ -200,7 +201,7 @@ func (h *home) onWriteOutbox(c *campaign.Campaign) {
 	h.running[id] = lang.L("home.writing")
 	h.list.Refresh()
 	h.background(func() {
-		folder, err := h.backend.WriteOutbox(context.Background(), id, func(r campaign.Report) {
+		folder, err := h.backend.WriteOutbox(h.ctx, id, func(r campaign.Report) {
 			text := lang.L("home.written", map[string]any{"Done": r.Sent, "Total": r.Total - r.Skipped})
 			fyne.Do(func() {
 				if _, ok := h.running[id]; ok {

@@ -2,18 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
+
 	"fmt"
-	"net/mail"
 
 	"github.com/securemerge/securemerge/internal/graph"
 )
-
-// mailbox is a connection to the user's Microsoft 365 mailbox.
-type mailbox struct {
-	client *graph.Client
-	me     graph.User
-}
 
 // tokens returns how to authenticate: SECUREMERGE_ACCESS_TOKEN as is, or the
 // signed-in account's cached tokens.
@@ -37,40 +30,6 @@ func (m *Main) tokens(dataDir string) (graph.TokenSource, *graph.Auth, error) {
 		return nil, nil, err
 	}
 	return auth, auth, nil
-}
-
-// connect opens the mailbox and asks who it belongs to (GET /me).
-func (m *Main) connect(ctx context.Context, dataDir string) (*mailbox, int) {
-	tokens, auth, err := m.tokens(dataDir)
-	if err != nil {
-		return nil, m.fail(err)
-	}
-	if auth != nil {
-		if _, ok := auth.Account(); !ok {
-			fmt.Fprintln(m.Stderr, "securemerge: not signed in: run 'securemerge login' first (or set SECUREMERGE_ACCESS_TOKEN)")
-			return nil, exitFailure
-		}
-	}
-	client, err := graph.NewClient(graph.ClientOptions{
-		BaseURL: m.getenv(graph.EnvGraphURL), Tokens: tokens, UserAgent: "SecureMerge/" + Version,
-	})
-	if err != nil {
-		return nil, m.fail(err)
-	}
-	me, err := client.Me(ctx)
-	if err != nil {
-		if errors.Is(err, graph.ErrNotSignedIn) {
-			fmt.Fprintln(m.Stderr, "securemerge: not signed in: run 'securemerge login' first")
-			return nil, exitFailure
-		}
-		fmt.Fprintf(m.Stderr, "securemerge: cannot reach the mailbox: %v\n", err)
-		return nil, exitFailure
-	}
-	return &mailbox{client: client, me: me}, exitOK
-}
-
-func (mb *mailbox) from() string {
-	return (&mail.Address{Name: mb.me.DisplayName, Address: mb.me.Address()}).String()
 }
 
 func (m *Main) runLogin(ctx context.Context, args []string) int {
@@ -136,10 +95,16 @@ func (m *Main) runWhoami(ctx context.Context, args []string) int {
 	if c := parse(fs, args); c >= 0 {
 		return c
 	}
-	mb, code := m.connect(ctx, *dataDir)
-	if mb == nil {
-		return code
+	mb, err := m.connect(ctx, *dataDir)
+	if err != nil {
+		fmt.Fprintf(m.Stderr, "securemerge: %v\n", err)
+		return exitFailure
 	}
-	fmt.Fprintln(m.Stdout, mb.from())
+	self, err := mb.Address()
+	if err != nil {
+		fmt.Fprintf(m.Stderr, "securemerge: %v\n", err)
+		return exitFailure
+	}
+	fmt.Fprintln(m.Stdout, self.String())
 	return exitOK
 }

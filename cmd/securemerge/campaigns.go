@@ -239,7 +239,10 @@ func (m *Main) campaignResume(ctx context.Context, args []string) int {
 		return code
 	}
 	defer db.Close()
-	return m.runCampaign(ctx, db, c, &sendFlags{yes: *yes, json: *asJSON, dataDir: dataDir})
+	dir, _ := m.dataDir(dataDir)
+	svc := m.service(db, dir, "")
+	defer svc.Close()
+	return m.runCampaign(ctx, svc, c, &sendFlags{yes: *yes, json: *asJSON, dataDir: dataDir})
 }
 
 func (m *Main) campaignRetry(ctx context.Context, args []string) int {

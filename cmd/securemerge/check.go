@@ -3,92 +3,53 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
+
 	"errors"
 	"fmt"
-	"io"
+
 	"net/mail"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/securemerge/securemerge/internal/campaign"
 	"github.com/securemerge/securemerge/internal/merge"
-	"github.com/securemerge/securemerge/internal/sheet"
 	"github.com/securemerge/securemerge/internal/store"
 )
 
-// prepared is a template bound to a data file, ready to validate or render.
-type prepared struct {
-	spec   *merge.Spec
-	rows   *sheet.Reader
-	merger *merge.Merger
-	db     *store.DB // the database, when the command opened it
-}
-
-func (p *prepared) Close() {
-	if p.rows != nil {
-		p.rows.Close()
-	}
-	if p.db != nil {
-		p.db.Close()
-	}
-}
-
-// prepareLocal is prepare for the commands that work offline (check,
-// preview): the database only lends its suppression list and settings.
-func (m *Main) prepareLocal(d *dataFlags, dataDir, campaignID string) (*prepared, int) {
+// draftFromFlags is the campaign the file commands (check, preview, send
+// --test) work on: the template and data given, not stored. id goes into
+// the message keys.
+func (m *Main) draftFromFlags(d *dataFlags, id string) (*campaign.Campaign, int) {
 	if !d.require(m) {
 		return nil, exitUsage
 	}
+	text, err := os.ReadFile(d.template)
+	if err != nil {
+		return nil, m.fail(fmt.Errorf("template: %w", err))
+	}
+	return &campaign.Campaign{
+		ID: id, Name: id, Template: string(text), TemplateName: filepath.Base(d.template),
+		Data:     d.source(),
+		Settings: campaign.Settings{From: d.from, AttachDir: d.attachDir()},
+	}, exitOK
+}
+
+// localService is the application layer for the commands that work
+// offline (check, preview): the database, when there is one, only lends
+// its suppression list and settings. The caller closes both.
+func (m *Main) localService(d *dataFlags, dataDir string) (*campaign.Service, *store.DB) {
 	db := m.optionalStore(dataDir)
-	p, code := m.prepare(d, mergeOptions{campaignID: campaignID, db: db})
-	if p == nil {
-		if db != nil {
-			db.Close()
-		}
-		return nil, code
-	}
-	p.db = db
-	return p, exitOK
+	dir, _ := m.dataDir(dataDir)
+	return m.service(db, dir, d.locale), db
 }
 
-// mergeOptions are what a Merger needs from the command line and database.
-type mergeOptions struct {
-	campaignID string
-	from       string // the signed-in mailbox, when there is one
-	db         *store.DB
-}
-
-// prepare reads the template and the data header and builds the Merger. On a
-// template problem it prints the located report and returns exitProblems.
-func (m *Main) prepare(d *dataFlags, mo mergeOptions) (*prepared, int) {
-	spec, err := loadSpec(d.template)
-	if err != nil {
-		return nil, m.templateProblems(d.template, err)
+// sourceProblem prints why the data or template could not be used.
+func (m *Main) sourceProblem(d *dataFlags, err error) int {
+	if len(merge.TemplateProblems(err)) > 0 {
+		return m.templateProblems(d.template, err)
 	}
-	rows, err := d.openRows()
-	if err != nil {
-		return nil, m.fail(err)
-	}
-	p := &prepared{spec: spec, rows: rows}
-	opt := merge.Options{
-		DefaultFrom: firstNonEmpty(d.from, mo.from),
-		AttachDir:   d.attachDir(),
-		Footer:      freeFooter(),
-		CampaignID:  mo.campaignID,
-	}
-	if mo.db != nil {
-		if opt.DefaultFrom == "" {
-			opt.DefaultFrom, _ = mo.db.Setting("from")
-		}
-		opt.Suppressed = mo.db.Suppressed
-	}
-	p.merger, err = merge.NewMerger(spec, merge.NewHeader(rows.Columns()), opt)
-	if err != nil {
-		p.Close()
-		return nil, m.templateProblems(d.template, err)
-	}
-	return p, exitOK
+	return m.fail(err)
 }
 
 func (m *Main) templateProblems(path string, err error) int {
@@ -100,15 +61,6 @@ func (m *Main) templateProblems(path string, err error) int {
 	fmt.Fprintf(m.Stderr, "%s:\n", path)
 	_ = rep.WriteText(m.Stderr)
 	return exitProblems
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // optionalStore opens the database for the suppression list and settings,
@@ -152,27 +104,28 @@ func (m *Main) runCheck(ctx context.Context, args []string) int {
 	if c := parse(fs, args); c >= 0 {
 		return c
 	}
-	p, code := m.prepareLocal(&d, *dataDir, "check")
-	if p == nil {
+	c, code := m.draftFromFlags(&d, "check")
+	if c == nil {
 		return code
 	}
-	defer p.Close()
-	rep, err := merge.Validate(ctx, p.merger, p.rows)
+	svc, db := m.localService(&d, *dataDir)
+	if db != nil {
+		defer db.Close()
+	}
+	defer svc.Close()
+	rep, err := svc.Check(ctx, c)
 	if err != nil {
 		if ctx.Err() != nil {
 			return exitCanceled
 		}
-		return m.fail(err)
-	}
-	for _, w := range p.rows.Info().Warnings {
-		rep.Problems = append(rep.Problems, merge.Problem{Severity: merge.Warning, Line: w.Row, Code: "data", Msg: w.Message})
+		return m.sourceProblem(&d, err)
 	}
 	if *asJSON {
 		out := reportJSON{Rows: rep.Rows, Messages: rep.Messages, Recipients: rep.Recipients, Skipped: rep.Skipped,
 			Errors: orEmpty(rep.Errors()), Warnings: orEmpty(rep.Warnings())}
-		enc := json.NewEncoder(m.Stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(out)
+		if code := m.writeJSON(out); code != exitOK {
+			return code
+		}
 	} else {
 		if len(rep.Problems) > 0 {
 			_ = rep.WriteText(m.Stdout)
@@ -206,48 +159,42 @@ func (m *Main) runPreview(ctx context.Context, args []string) int {
 	if c := parse(fs, args); c >= 0 {
 		return c
 	}
-	p, code := m.prepareLocal(&d, *dataDir, "preview")
-	if p == nil {
+	c, code := m.draftFromFlags(&d, "preview")
+	if c == nil {
 		return code
 	}
-	defer p.Close()
-	index := 0
-	for {
-		if ctx.Err() != nil {
-			return exitCanceled
-		}
-		values, err := p.rows.Next()
-		if errors.Is(err, io.EOF) {
-			if *row > 0 {
-				fmt.Fprintf(m.Stderr, "securemerge: %s has no data row %d\n", d.data, *row)
-			} else {
-				fmt.Fprintf(m.Stderr, "securemerge: %s has no recipients\n", d.data)
-			}
-			return exitProblems
-		}
+	svc, db := m.localService(&d, *dataDir)
+	if db != nil {
+		defer db.Close()
+	}
+	defer svc.Close()
+	msg, err := svc.Preview(ctx, c, campaign.RowRef{Line: *row})
+	switch {
+	case errors.Is(err, campaign.ErrNoRow) && *row > 0:
+		fmt.Fprintf(m.Stderr, "securemerge: %s has no data row %d\n", d.data, *row)
+		return exitProblems
+	case errors.Is(err, campaign.ErrNoRow):
+		fmt.Fprintf(m.Stderr, "securemerge: %s has no recipients\n", d.data)
+		return exitProblems
+	case err != nil && ctx.Err() != nil:
+		return exitCanceled
+	case len(merge.TemplateProblems(err)) > 0:
+		return m.templateProblems(d.template, err)
+	case errors.As(err, new(*campaign.RenderError)):
+		fmt.Fprintf(m.Stderr, "securemerge: %v\n", err)
+		return exitProblems
+	case err != nil:
+		return m.fail(err)
+	}
+	m.printMessage(msg, *html)
+	if *emlDir != "" {
+		path, err := writeEML(*emlDir, msg)
 		if err != nil {
 			return m.fail(err)
 		}
-		line := p.rows.Line()
-		if *row > 0 && line != *row {
-			index++
-			continue
-		}
-		msg, err := p.merger.Render(index, line, values)
-		if err != nil {
-			fmt.Fprintf(m.Stderr, "securemerge: %v\n", err)
-			return exitProblems
-		}
-		m.printMessage(msg, *html)
-		if *emlDir != "" {
-			path, err := writeEML(*emlDir, msg)
-			if err != nil {
-				return m.fail(err)
-			}
-			fmt.Fprintf(m.Stdout, "\nwritten to %s\n", path)
-		}
-		return exitOK
+		fmt.Fprintf(m.Stdout, "\nwritten to %s\n", path)
 	}
+	return exitOK
 }
 
 // printMessage shows the headers and the decoded body of msg.

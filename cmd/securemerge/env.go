@@ -4,13 +4,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 
-	"github.com/securemerge/securemerge/assets"
+	"path/filepath"
+
 	"github.com/securemerge/securemerge/internal/campaign"
-	"github.com/securemerge/securemerge/internal/merge"
+
 	"github.com/securemerge/securemerge/internal/sheet"
 	"github.com/securemerge/securemerge/internal/store"
 )
@@ -40,22 +38,23 @@ func (d *dataFlags) require(m *Main) bool {
 	return true
 }
 
-func (d *dataFlags) sheetOptions() (sheet.Options, error) {
-	opt := sheet.Options{Sheet: d.sheet, Encoding: d.encoding, Locale: d.locale}
-	switch strings.ToLower(d.delimiter) {
-	case "":
-	case ",", "comma":
-		opt.Delimiter = ','
-	case ";", "semicolon":
-		opt.Delimiter = ';'
-	case "tab", "\\t", "\t":
-		opt.Delimiter = '\t'
-	case "|", "pipe":
-		opt.Delimiter = '|'
-	default:
-		return opt, fmt.Errorf("--delimiter %q: use , ; tab or |", d.delimiter)
+// source is the data source the flags name.
+func (d *dataFlags) source() campaign.DataSource {
+	path := d.data
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
 	}
-	return opt, nil
+	return campaign.DataSource{Path: path, Sheet: d.sheet, Encoding: d.encoding, Delimiter: d.delimiter}
+}
+
+// openRows opens the data file as the flags describe it; the caller
+// closes the reader.
+func (d *dataFlags) openRows() (*sheet.Reader, error) {
+	delim, err := parseDelimiter(d.delimiter)
+	if err != nil {
+		return nil, err
+	}
+	return sheet.Open(d.data, sheet.Options{Sheet: d.sheet, Encoding: d.encoding, Delimiter: delim, Locale: d.locale})
 }
 
 // attachDir is where relative attachment paths resolve: --attachments, else
@@ -68,31 +67,6 @@ func (d *dataFlags) attachDir() string {
 		return filepath.Dir(abs)
 	}
 	return filepath.Dir(d.template)
-}
-
-// openRows opens the data file; the caller closes the reader.
-func (d *dataFlags) openRows() (*sheet.Reader, error) {
-	opt, err := d.sheetOptions()
-	if err != nil {
-		return nil, err
-	}
-	return sheet.Open(d.data, opt)
-}
-
-// loadSpec reads the template file.
-func loadSpec(path string) (*merge.Spec, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("template: %w", err)
-	}
-	defer f.Close()
-	return merge.ParseSpec(f, filepath.Base(path))
-}
-
-// freeFooter is the promotional footer of the free plan (DESIGN.md §7); the
-// licence check will return nil for licensed users.
-func freeFooter() *merge.Footer {
-	return &merge.Footer{Text: assets.FooterText, HTML: assets.FooterHTML}
 }
 
 // dataDir resolves the data folder: --data-dir, SECUREMERGE_DATA_DIR, then
@@ -126,7 +100,8 @@ func (m *Main) openStore(dataDirFlag string) (*store.DB, int) {
 	return nil, exitFailure
 }
 
-// say prints a located user-facing error for err.
+// fail prints err as it is and returns the exit code of work that could
+// not be done.
 func (m *Main) fail(err error) int {
 	fmt.Fprintf(m.Stderr, "securemerge: %v\n", err)
 	return exitFailure

@@ -26,24 +26,31 @@ func runGUI(ctx context.Context, m *Main) int {
 	if err == nil {
 		b.db, err = store.Open(dir, store.Options{})
 	}
+	if err == nil {
+		b.svc = m.service(b.db, dir, "")
+	}
 	if err != nil {
 		// The window still opens and says what is wrong: a double-clicked
 		// app that vanishes silently is worse.
 		fmt.Fprintf(m.Stderr, "securemerge: %v\n", err)
 		b.err = err
 	} else {
+		// The jobs stop (their requests in flight journaled) before the
+		// database closes: deferred calls run last first.
 		defer b.db.Close()
+		defer b.svc.Close()
 		if err := addSample(b.db, dir); err != nil {
 			fmt.Fprintf(m.Stderr, "securemerge: sample campaign: %v\n", err)
 		}
 	}
-	ui.Run(b)
+	ui.Run(ctx, b)
 	return exitOK
 }
 
 // backend serves the window from the local database.
 type backend struct {
 	db      *store.DB
+	svc     *campaign.Service
 	dataDir string
 	err     error // why the database could not be opened
 }
@@ -52,15 +59,14 @@ func (b *backend) Campaigns() ([]*campaign.Campaign, error) {
 	if b.err != nil {
 		return nil, b.err
 	}
-	return b.db.Campaigns()
+	return b.svc.Campaigns()
 }
 
 func (b *backend) NewCampaign(name string) (*campaign.Campaign, error) {
 	if b.err != nil {
 		return nil, b.err
 	}
-	c := &campaign.Campaign{Name: name, Settings: campaign.Settings{Mode: campaign.ModeOutbox}}
-	return c, b.db.CreateCampaign(c)
+	return b.svc.Create(campaign.Draft{Name: name, Settings: campaign.Settings{Mode: campaign.ModeOutbox}})
 }
 
 const sampleSetting = "sample.created"
@@ -106,36 +112,25 @@ func addSample(db *store.DB, dataDir string) error {
 	return db.SetSetting(sampleSetting, c.ID)
 }
 
-// WriteOutbox sends campaign id to its outbox folder (the app's own when
-// none was chosen) with the runner the command line uses, and returns where
-// the messages are.
+// WriteOutbox writes campaign id to its outbox folder (the app's own when
+// none was chosen) through the application layer the command line uses,
+// and returns where the messages are.
 func (b *backend) WriteOutbox(ctx context.Context, id string, progress func(campaign.Report)) (string, error) {
 	if b.err != nil {
 		return "", b.err
 	}
-	c, err := b.db.Campaign(id)
+	c, err := b.svc.Campaign(id)
 	if err != nil {
 		return "", err
 	}
-	if c.Status == campaign.StatusCancelled {
-		return "", campaign.ErrCancelled
-	}
-	merger, rep, err := freeze(ctx, b.db, c, c.Settings.From, "")
+	job, rep, err := b.svc.Start(ctx, id, campaign.PlanOptions{}, campaign.StartOptions{Progress: progressFunc(progress)})
 	if errors.Is(err, campaign.ErrInvalid) && rep != nil {
-		return "", fmt.Errorf("%w: %d errors (run 'securemerge check' to see them)", campaign.ErrInvalid, len(rep.Errors()))
+		return "", fmt.Errorf("%w: %d errors", campaign.ErrInvalid, len(rep.Errors()))
 	}
 	if err != nil {
 		return "", err
 	}
-	dir := c.Settings.Outbox
-	if dir == "" {
-		dir = filepath.Join(b.dataDir, store.OutboxName)
-	}
-	r := &campaign.Runner{Store: b.db, Merger: merger, Progress: progressFunc(progress)}
-	if r.Sender, err = outboxSender(r, dir); err != nil {
-		return "", err
-	}
-	return dir, r.Run(ctx, c.ID)
+	return b.svc.OutboxFolder(c), job.Wait()
 }
 
 // progressFunc adapts a function to campaign.Progress.

@@ -34,7 +34,9 @@ func TestSampleCampaignWorksWithNoAccount(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("sending the sample = %d:\n%s%s", code, out, errs)
 	}
-	if n := countEML(t, filepath.Join(dir, store.OutboxName)); n != 5 {
+	// DESIGN.md §9: a campaign with no folder chosen writes to
+	// <data folder>/outbox/<campaign name>/.
+	if n := countEML(t, filepath.Join(dir, store.OutboxName, "Sample_ appointment reminders")); n != 5 {
 		t.Errorf("the sample wrote %d messages to the app's outbox; want 5", n)
 	}
 }
@@ -52,13 +54,14 @@ func TestWindowWritesSampleToOutbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	list, _ := db.Campaigns()
-	b := &backend{db: db, dataDir: dir}
+	b := &backend{db: db, dataDir: dir, svc: (&Main{}).service(db, dir, "")}
+	defer b.svc.Close()
 	var last campaign.Report
 	folder, err := b.WriteOutbox(context.Background(), list[0].ID, func(r campaign.Report) { last = r })
 	if err != nil {
 		t.Fatalf("WriteOutbox: %v", err)
 	}
-	if folder != filepath.Join(dir, store.OutboxName) || countEML(t, folder) != 5 {
+	if folder != filepath.Join(dir, store.OutboxName, "Sample_ appointment reminders") || countEML(t, folder) != 5 {
 		t.Errorf("WriteOutbox wrote %d messages into %s", countEML(t, folder), folder)
 	}
 	if last.Sent != 5 || last.Pending != 0 {

@@ -5,17 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/mail"
+
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/securemerge/securemerge/internal/campaign"
-	"github.com/securemerge/securemerge/internal/graph"
+
 	"github.com/securemerge/securemerge/internal/merge"
-	"github.com/securemerge/securemerge/internal/outbox"
-	"github.com/securemerge/securemerge/internal/store"
 )
 
 type sendFlags struct {
@@ -26,6 +24,7 @@ type sendFlags struct {
 	row                   int
 	name, dataDir, sendAs string
 	yes, json             bool
+	skipInvalid           bool
 }
 
 func (m *Main) runSend(ctx context.Context, args []string) int {
@@ -45,11 +44,12 @@ Re-running with the same --campaign resumes: rows already sent are never sent ag
 	fs.BoolVar(&f.live, "live", false, "send through your mailbox")
 	fs.IntVar(&f.limit, "limit", 0, "send at most `N` messages in this run (0 = all); run again to continue")
 	fs.IntVar(&f.rate, "rate", 0, "messages per minute (default 30, the Microsoft 365 limit)")
-	fs.IntVar(&f.daily, "daily-limit", 0, "recipients per rolling 24 hours (default 10000, or the saved setting)")
+	fs.IntVar(&f.daily, "daily-limit", 0, "recipients per rolling 24 hours (default: the daily-limit setting, else 10000)")
 	fs.IntVar(&f.row, "row", 0, "with --test: the spreadsheet row `N` to send (default: the first recipient)")
 	fs.StringVar(&f.name, "campaign", "", "campaign `NAME` (or ID): resume it if it exists, else create it")
 	fs.StringVar(&f.dataDir, "data-dir", "", "folder of the local database")
 	fs.StringVar(&f.sendAs, "send-as", "", "send as this shared mailbox `ADDRESS` (needs Mail.Send.Shared)")
+	fs.BoolVar(&f.skipInvalid, "skip-invalid", false, "send the rows without errors; each row with errors is skipped and recorded with its reason")
 	fs.BoolVar(&f.yes, "yes", false, "do not ask for confirmation")
 	fs.BoolVar(&f.json, "json", false, "print machine-readable JSON lines")
 	if c := parse(fs, args); c >= 0 {
@@ -94,11 +94,14 @@ Re-running with the same --campaign resumes: rows already sent are never sent ag
 		return code
 	}
 	defer db.Close()
-	c, code := m.findOrCreate(db, &f, mode)
+	dir, _ := m.dataDir(f.dataDir)
+	svc := m.service(db, dir, f.locale)
+	defer svc.Close()
+	c, code := m.findOrCreate(svc, &f, mode)
 	if c == nil {
 		return code
 	}
-	return m.runCampaign(ctx, db, c, &f)
+	return m.runCampaign(ctx, svc, c, &f)
 }
 
 // dryRun renders and validates every message and sends nothing.
@@ -127,68 +130,67 @@ func checkArgs(f *sendFlags) []string {
 
 // sendTest sends one row to the signed-in user, subject prefixed [TEST].
 func (m *Main) sendTest(ctx context.Context, f *sendFlags) int {
-	mb, code := m.connect(ctx, f.dataDir)
-	if mb == nil {
+	c, code := m.draftFromFlags(&f.dataFlags, "test")
+	if c == nil {
 		return code
 	}
-	p, code := m.prepare(&f.dataFlags, mergeOptions{campaignID: "test", from: mb.from()})
-	if p == nil {
-		return code
+	c.Settings.SendAs = f.sendAs
+	db := m.optionalStore(f.dataDir)
+	if db != nil {
+		defer db.Close()
 	}
-	defer p.Close()
-	for index := 0; ; index++ {
-		values, err := p.rows.Next()
-		if err != nil {
-			fmt.Fprintf(m.Stderr, "securemerge: no data row %d to test with (%v)\n", f.row, err)
-			return exitProblems
-		}
-		if f.row > 0 && p.rows.Line() != f.row {
-			continue
-		}
-		msg, err := p.merger.Render(index, p.rows.Line(), values)
-		if err != nil {
-			fmt.Fprintf(m.Stderr, "securemerge: %v\n", err)
-			return exitProblems
-		}
-		self, _ := mail.ParseAddress(mb.from())
-		msg.To, msg.Cc, msg.Bcc = []mail.Address{*self}, nil, nil
-		msg.Subject = "[TEST] " + msg.Subject
-		msg.Key += "-test-" + time.Now().UTC().Format("20060102T150405")
-		sender := graph.NewSender(mb.client, graph.SenderOptions{SendAs: f.sendAs})
-		if err := sender.Send(ctx, msg); err != nil {
-			return m.fail(fmt.Errorf("test message for row %d: %w", msg.Line, err))
-		}
-		fmt.Fprintf(m.Stdout, "Sent row %d to %s as a test: %q\n", msg.Line, self.Address, msg.Subject)
+	dir, _ := m.dataDir(f.dataDir)
+	svc := m.service(db, dir, f.locale)
+	defer svc.Close()
+	msg, err := svc.SendTest(ctx, c, campaign.RowRef{Line: f.row})
+	var ce *campaign.ConnectError
+	switch {
+	case err == nil:
+		fmt.Fprintf(m.Stdout, "Sent row %d to %s as a test: %q\n", msg.Line, msg.To[0].Address, msg.Subject)
 		return exitOK
+	case errors.As(err, &ce):
+		fmt.Fprintf(m.Stderr, "securemerge: %v\n", ce.Err)
+		return exitFailure
+	case errors.Is(err, campaign.ErrNoRow):
+		fmt.Fprintf(m.Stderr, "securemerge: no data row %d to test with (%v)\n", f.row, err)
+		return exitProblems
+	case len(merge.TemplateProblems(err)) > 0:
+		return m.templateProblems(f.template, err)
+	case errors.As(err, new(*campaign.RenderError)):
+		fmt.Fprintf(m.Stderr, "securemerge: %v\n", err)
+		return exitProblems
+	case ctx.Err() != nil:
+		return exitCanceled
 	}
+	return m.fail(err)
 }
 
 // findOrCreate returns the campaign named by --campaign, or a new one made
 // from --data and --template.
-func (m *Main) findOrCreate(db *store.DB, f *sendFlags, mode campaign.Mode) (*campaign.Campaign, int) {
+func (m *Main) findOrCreate(svc *campaign.Service, f *sendFlags, mode campaign.Mode) (*campaign.Campaign, int) {
+	apply := func(s *campaign.Settings) { applySettings(s, f, mode) }
 	if f.name != "" {
-		c, err := db.Campaign(f.name)
+		c, err := svc.Campaign(f.name)
 		if err == nil {
-			if err := db.UpdateCampaign(c.ID, func(c *campaign.Campaign) error {
-				applySettings(c, f, mode)
-				return nil
-			}); err != nil {
-				return nil, m.fail(err)
+			edit := campaign.Edit{Settings: apply}
+			if c.Status == campaign.StatusDraft && f.template != "" {
+				// A draft: take the template and data given now.
+				text, err := os.ReadFile(f.template)
+				if err != nil {
+					return nil, m.fail(fmt.Errorf("template: %w", err))
+				}
+				tpl, data := string(text), f.source()
+				edit.Template, edit.TemplateName, edit.Data = &tpl, &f.template, &data
+				attach := f.attachDir()
+				edit.Settings = func(s *campaign.Settings) { apply(s); s.AttachDir = attach }
 			}
-			c, err = db.Campaign(c.ID)
+			c, err = svc.Update(c.ID, edit)
+			if errors.Is(err, campaign.ErrModeFixed) {
+				fmt.Fprintf(m.Stderr, "securemerge: %v\n", err)
+				return nil, exitUsage
+			}
 			if err != nil {
 				return nil, m.fail(err)
-			}
-			snap, err := db.Snapshot(c.ID)
-			if err != nil {
-				return nil, m.fail(err)
-			}
-			if snap != nil || f.template == "" {
-				return c, exitOK
-			}
-			// A draft: take the template and data given now.
-			if code := m.setSource(db, c, f); code != exitOK {
-				return nil, code
 			}
 			return c, exitOK
 		}
@@ -204,95 +206,73 @@ func (m *Main) findOrCreate(db *store.DB, f *sendFlags, mode campaign.Mode) (*ca
 		base := strings.TrimSuffix(filepath.Base(f.template), filepath.Ext(f.template))
 		name = fmt.Sprintf("%s %s", base, time.Now().Format("2006-01-02 15:04"))
 	}
-	c := &campaign.Campaign{Name: name}
-	applySettings(c, f, mode)
-	if err := db.CreateCampaign(c); err != nil {
-		return nil, m.fail(err)
+	text, err := os.ReadFile(f.template)
+	if err != nil {
+		return nil, m.fail(fmt.Errorf("template: %w", err))
 	}
-	if code := m.setSource(db, c, f); code != exitOK {
-		return nil, code
+	d := campaign.Draft{Name: name, Template: string(text), TemplateName: f.template, Data: f.source()}
+	applySettings(&d.Settings, f, mode)
+	d.Settings.AttachDir = f.attachDir()
+	c, err := svc.Create(d)
+	if err != nil {
+		return nil, m.fail(err)
 	}
 	return c, exitOK
 }
 
-func applySettings(c *campaign.Campaign, f *sendFlags, mode campaign.Mode) {
-	c.Settings.Mode = mode
+func applySettings(s *campaign.Settings, f *sendFlags, mode campaign.Mode) {
+	s.Mode = mode
 	if f.outbox != "" {
 		if abs, err := filepath.Abs(f.outbox); err == nil {
-			c.Settings.Outbox = abs
+			s.Outbox = abs
 		}
 	}
 	if f.rate > 0 {
-		c.Settings.Rate = f.rate
+		s.Rate = f.rate
 	}
 	if f.daily > 0 {
-		c.Settings.DailyLimit = f.daily
+		s.DailyLimit = f.daily
 	}
 	if f.from != "" {
-		c.Settings.From = f.from
+		s.From = f.from
 	}
 	if f.sendAs != "" {
-		c.Settings.SendAs = f.sendAs
+		s.SendAs = f.sendAs
 	}
-}
-
-// setSource stores the template text and data reference in a draft.
-func (m *Main) setSource(db *store.DB, c *campaign.Campaign, f *sendFlags) int {
-	text, err := os.ReadFile(f.template)
-	if err != nil {
-		return m.fail(fmt.Errorf("template: %w", err))
-	}
-	data, _ := filepath.Abs(f.data)
-	attach, _ := filepath.Abs(f.attachDir())
-	err = db.UpdateCampaign(c.ID, func(cc *campaign.Campaign) error {
-		cc.Template = string(text)
-		cc.Data = campaign.DataSource{Path: data, Sheet: f.sheet, Encoding: f.encoding, Delimiter: f.delimiter}
-		cc.Settings.AttachDir = attach
-		*c = *cc
-		return nil
-	})
-	if err != nil {
-		return m.fail(err)
-	}
-	return exitOK
 }
 
 // runCampaign freezes the recipients when the campaign starts, then sends
-// (or resumes) it with the runner shared with the window.
-func (m *Main) runCampaign(ctx context.Context, db *store.DB, c *campaign.Campaign, f *sendFlags) int {
+// (or resumes) it through the application layer shared with the window.
+func (m *Main) runCampaign(ctx context.Context, svc *campaign.Service, c *campaign.Campaign, f *sendFlags) int {
 	if c.Status == campaign.StatusCancelled {
 		fmt.Fprintf(m.Stderr, "securemerge: campaign %q was cancelled; duplicate it to send again\n", c.Name)
 		return exitProblems
 	}
-	mode := c.Settings.Mode
-	var mb *mailbox
-	from := c.Settings.From
-	if mode == campaign.ModeSend || mode == campaign.ModeDrafts {
-		var code int
-		if mb, code = m.connect(ctx, f.dataDir); mb == nil {
-			return code
-		}
-		from = firstNonEmpty(from, mb.from())
-	}
-	merger, rep, err := freeze(ctx, db, c, from, f.locale)
+	plan, rep, err := svc.Plan(ctx, c.ID, campaign.PlanOptions{SkipInvalid: f.skipInvalid})
 	if rep != nil && len(rep.Problems) > 0 && !f.json {
 		_ = rep.WriteText(m.Stderr)
 	}
+	var ce *campaign.ConnectError
 	switch {
 	case errors.Is(err, campaign.ErrInvalid):
 		fmt.Fprintf(m.Stderr, "\nNothing was sent: fix the errors above, then run the same command again.\n")
+		if rowErrors(rep) {
+			fmt.Fprintf(m.Stderr, "Or add --skip-invalid to send the other rows now (each skipped row is recorded with its reason).\n")
+		}
 		return exitProblems
+	case errors.As(err, &ce):
+		fmt.Fprintf(m.Stderr, "securemerge: %v\n", ce.Err)
+		return exitFailure
 	case len(merge.TemplateProblems(err)) > 0:
-		return m.templateProblems(c.Name, err)
+		return m.templateProblems(firstNonEmpty(f.template, c.TemplateName, c.Name), err)
 	case err != nil && ctx.Err() != nil:
 		return exitCanceled
 	case err != nil:
 		return m.fail(err)
 	}
-	c, err = db.Campaign(c.ID)
-	if err != nil {
-		return m.fail(err)
-	}
+	c = plan.Campaign
+	mode := c.Settings.Mode
+	from := firstNonEmpty(c.Settings.From, plan.From)
 	left := c.Counts.Pending + c.Counts.Sending
 	if !f.json {
 		what := map[campaign.Mode]string{campaign.ModeOutbox: "write", campaign.ModeDrafts: "create as drafts", campaign.ModeSend: "send"}[mode]
@@ -305,37 +285,17 @@ func (m *Main) runCampaign(ctx context.Context, db *store.DB, c *campaign.Campai
 			return exitCanceled
 		}
 	}
-	var sender campaign.Sender
-	r := &campaign.Runner{Store: db, Merger: merger, WaitForBudget: true,
-		Rate: c.Settings.Rate, DailyLimit: c.Settings.DailyLimit}
-	switch mode {
-	case campaign.ModeOutbox:
-		dir := c.Settings.Outbox
-		if dir == "" {
-			dataDir, _ := m.dataDir(f.dataDir)
-			dir = filepath.Join(dataDir, store.OutboxName)
-		}
-		if sender, err = outboxSender(r, dir); err != nil {
-			return m.fail(err)
-		}
-		if !f.json {
-			fmt.Fprintf(m.Stdout, "Outbox: %s\n", dir)
-		}
-	case campaign.ModeDrafts:
-		sender = graph.NewSender(mb.client, graph.SenderOptions{Drafts: true, SendAs: c.Settings.SendAs})
-		r.DailyLimit = -1
-	case campaign.ModeSend:
-		sender = graph.NewSender(mb.client, graph.SenderOptions{SendAs: c.Settings.SendAs})
-	default:
-		fmt.Fprintf(m.Stderr, "securemerge: campaign %q has no sending mode; use --outbox, --drafts or --live\n", c.Name)
-		return exitUsage
+	if mode == campaign.ModeOutbox && !f.json {
+		fmt.Fprintf(m.Stdout, "Outbox: %s\n", plan.Folder)
 	}
-	r.Sender, r.Limit = sender, f.limit
 	pr := newProgress(m.Stdout, f.json, isTerminal(m.Stdout))
-	r.Progress = pr
-	err = r.Run(ctx, c.ID)
+	job, err := plan.Start(ctx, campaign.StartOptions{Limit: f.limit, Progress: pr})
+	if err != nil {
+		return m.fail(err)
+	}
+	err = job.Wait()
 	pr.finish()
-	c, _ = db.Campaign(c.ID)
+	c, _ = svc.Campaign(c.ID)
 	var pause *campaign.PauseError
 	switch {
 	case errors.As(err, &pause):
@@ -358,6 +318,20 @@ func (m *Main) runCampaign(ctx context.Context, db *store.DB, c *campaign.Campai
 		return exitProblems
 	}
 	return exitOK
+}
+
+// rowErrors reports whether rep's errors all belong to rows, so that
+// --skip-invalid could send the others.
+func rowErrors(rep *merge.Report) bool {
+	if rep == nil || !rep.HasErrors() {
+		return false
+	}
+	for _, p := range rep.Errors() {
+		if p.Line == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func (m *Main) summary(c *campaign.Campaign, asJSON bool) {
@@ -390,52 +364,4 @@ func (m *Main) confirm(question string) bool {
 		return true
 	}
 	return false
-}
-
-// freeze builds the campaign's Merger from its stored template and, the
-// first time, validates the data file and freezes the recipients
-// (campaign.Prepare). Template problems come back as errors that
-// merge.TemplateProblems explains; validation errors as campaign.ErrInvalid
-// with the report.
-func freeze(ctx context.Context, db *store.DB, c *campaign.Campaign, from, locale string) (*merge.Merger, *merge.Report, error) {
-	spec, err := merge.ParseSpec(strings.NewReader(c.Template), c.Name+".tpl")
-	if err != nil {
-		return nil, nil, err
-	}
-	snap, err := db.Snapshot(c.ID)
-	if err != nil {
-		return nil, nil, err
-	}
-	opt := merge.Options{DefaultFrom: from, AttachDir: c.Settings.AttachDir, Footer: freeFooter(),
-		CampaignID: c.ID, Suppressed: db.Suppressed}
-	if opt.DefaultFrom == "" {
-		opt.DefaultFrom, _ = db.Setting("from")
-	}
-	if snap != nil {
-		merger, err := merge.NewMerger(spec, merge.NewHeader(snap.Columns), opt)
-		return merger, nil, err
-	}
-	d := dataFlags{data: c.Data.Path, sheet: c.Data.Sheet, encoding: c.Data.Encoding, delimiter: c.Data.Delimiter, locale: locale}
-	rows, err := d.openRows()
-	if err != nil {
-		return nil, nil, err
-	}
-	merger, err := merge.NewMerger(spec, merge.NewHeader(rows.Columns()), opt)
-	rows.Close()
-	if err != nil {
-		return nil, nil, err
-	}
-	rep, err := campaign.Prepare(ctx, db, c.ID, merger, func() (merge.RowSource, error) { return d.openRows() })
-	return merger, rep, err
-}
-
-// outboxSender sets r up for writing .eml files into dir: unpaced (no
-// mailbox limit applies), no daily budget, in parallel, in batches.
-func outboxSender(r *campaign.Runner, dir string) (campaign.Sender, error) {
-	box := outbox.Dir{Path: dir, Batch: true}
-	if _, err := box.RemoveTemp(); err != nil && !os.IsNotExist(err) {
-		return nil, err
-	}
-	r.Rate, r.DailyLimit, r.Concurrency = -1, -1, 8
-	return outbox.Sender{Dir: box}, nil
 }

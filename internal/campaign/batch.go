@@ -2,7 +2,6 @@ package campaign
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"time"
 )
@@ -27,6 +26,7 @@ const (
 type batchOutcome struct {
 	e   Entry
 	err error
+	why Reason // set when the row could not be rendered
 }
 
 // sendBatched delivers pending rows through an idempotent sender with a
@@ -44,14 +44,9 @@ func (st *run) sendBatched(ctx context.Context, bs BatchSender, pending []Entry)
 		go func() {
 			defer wg.Done()
 			for e := range jobs {
-				row, ok := st.rows[e.Index]
-				if !ok {
-					results <- batchOutcome{e: e, err: &SendError{Kind: KindPermanent, Message: "the row is missing from the snapshot"}}
-					continue
-				}
-				msg, err := st.Merger.Render(row.Index, row.Line, row.Values)
-				if err != nil {
-					results <- batchOutcome{e: e, err: &SendError{Kind: KindPermanent, Message: err.Error()}}
+				msg, why := st.renderRow(e)
+				if msg == nil {
+					results <- batchOutcome{e: e, why: why}
 					continue
 				}
 				results <- batchOutcome{e: e, err: bs.Send(sched, msg)}
@@ -93,13 +88,13 @@ func (st *run) sendBatched(ctx context.Context, bs BatchSender, pending []Entry)
 			adjust(&st.counts, e.State, +1)
 		}
 		st.mu.Unlock()
-		last := done[len(done)-1]
+		// report copies the entry it is given, so done can be reused.
 		for i := range done {
 			if done[i].State == StateFailed {
 				st.report(&done[i]) // each failure is news to the person
 			}
 		}
-		st.report(&last)
+		st.report(&done[len(done)-1])
 		moves, done = moves[:0], done[:0]
 	}
 	tick := time.NewTicker(batchDelay)
@@ -116,26 +111,22 @@ func (st *run) sendBatched(ctx context.Context, bs BatchSender, pending []Entry)
 			}
 			e := o.e
 			switch {
+			case !o.why.IsZero():
+				moves = append(moves, Move{Index: e.Index, To: StateFailed, Why: o.why})
+				e.State, e.Why, e.Reason = StateFailed, o.why, o.why.English(nil)
 			case o.err == nil:
 				moves = append(moves, Move{Index: e.Index, To: StateSending}, Move{Index: e.Index, To: StateSent})
 				e.State = StateSent
 			case KindOf(o.err) == KindPermanent:
-				reason := o.err.Error()
-				var se *SendError
-				if errors.As(o.err, &se) && se.Message != "" {
-					reason = se.Message
-				}
-				moves = append(moves, Move{Index: e.Index, To: StateFailed, Reason: reason})
-				e.State, e.Reason = StateFailed, reason
+				why := failure(o.err)
+				moves = append(moves, Move{Index: e.Index, To: StateFailed, Why: why})
+				e.State, e.Why, e.Reason = StateFailed, why, why.English(nil)
 			default:
 				// The destination itself is failing (a full disk): stop,
 				// record what went through, and let the person resume.
-				reason := o.err.Error()
-				var se *SendError
-				if errors.As(o.err, &se) && se.Message != "" {
-					reason = se.Message
-				}
-				st.pauseWith(&PauseError{Reason: reason, Err: o.err})
+				why := failure(o.err)
+				why.Code = ReasonDestination
+				st.pauseWith(pauseFor(why, o.err))
 				stop()
 				continue
 			}

@@ -47,7 +47,6 @@ type Settings struct {
 	DailyLimit int    `json:"daily_limit,omitempty"` // recipients per rolling 24 h; 0 means 10,000
 	AttachDir  string `json:"attach_dir,omitempty"`  // folder for relative attachment paths ("" = the template's folder)
 	SendAs     string `json:"send_as,omitempty"`     // shared mailbox address to send as ("" = the signed-in mailbox)
-	TestRow    int    `json:"test_row,omitempty"`    // ModeTest: 1-based data row to send to myself; 0 means 1
 }
 
 // Counts tallies a campaign's journal.
@@ -63,19 +62,24 @@ type Counts struct {
 // Campaign is one mail merge: a template, a data source and its sending state.
 // The journal and the snapshot are stored beside it, not in it.
 type Campaign struct {
-	ID       string     `json:"id"`
-	Name     string     `json:"name"`
-	Template string     `json:"template"` // the template file text (DESIGN.md §8 format)
-	Data     DataSource `json:"data"`
-	Settings Settings   `json:"settings"`
-	Status   Status     `json:"status"`
-	Reason   string     `json:"reason,omitempty"`   // why it is paused or cancelled, for the person
-	ResumeAt time.Time  `json:"resume_at,omitzero"` // when a paused campaign may continue by itself (daily budget)
-	Created  time.Time  `json:"created"`
-	Updated  time.Time  `json:"updated"`
-	Started  time.Time  `json:"started,omitzero"`
-	Finished time.Time  `json:"finished,omitzero"`
-	Counts   Counts     `json:"counts"` // filled by the store when read; ignored when written
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Template string `json:"template"` // the template file text (DESIGN.md §8 format)
+	// TemplateName is the name of the file the template came from, as the
+	// person gave it ("invite.tpl"), so located errors name their file; ""
+	// for a template written in the window (errors then name the campaign).
+	TemplateName string     `json:"template_name,omitempty"`
+	Data         DataSource `json:"data"`
+	Settings     Settings   `json:"settings"`
+	Status       Status     `json:"status"`
+	Reason       string     `json:"reason,omitempty"`   // why it is paused or cancelled, in English (Why.English)
+	Why          Reason     `json:"why,omitzero"`       // the same as a code with arguments
+	ResumeAt     time.Time  `json:"resume_at,omitzero"` // when a paused campaign may continue by itself (daily budget)
+	Created      time.Time  `json:"created"`
+	Updated      time.Time  `json:"updated"`
+	Started      time.Time  `json:"started,omitzero"`
+	Finished     time.Time  `json:"finished,omitzero"`
+	Counts       Counts     `json:"counts"` // filled by the store when read; ignored when written
 }
 
 // Snapshot is the recipient data frozen when sending starts, so an edited
@@ -106,15 +110,15 @@ const (
 
 // Entry is one recipient's line in a campaign's journal.
 type Entry struct {
-	Index     int       `json:"index"` // 0-based data row, the journal key
-	Line      int       `json:"line"`  // source row number
-	To        string    `json:"to"`    // recipients as shown to the user
-	Key       string    `json:"key"`   // per-(campaign, recipient) key carried by the message, to find it later
-	State     State     `json:"state"`
-	Reason    string    `json:"reason,omitempty"` // why failed or skipped
-	Attempts  int       `json:"attempts"`
-	Updated   time.Time `json:"updated"`
-	MailboxID string    `json:"mailbox_id,omitempty"` // the mailbox's id of the message, when known
+	Index    int       `json:"index"` // 0-based data row, the journal key
+	Line     int       `json:"line"`  // source row number
+	To       string    `json:"to"`    // recipients as shown to the user
+	Key      string    `json:"key"`   // per-(campaign, recipient) key carried by the message, to find it later
+	State    State     `json:"state"`
+	Reason   string    `json:"reason,omitempty"` // why failed or skipped, in English (Why.English)
+	Why      Reason    `json:"why,omitzero"`     // the same as a code with arguments, for the window to translate
+	Attempts int       `json:"attempts"`
+	Updated  time.Time `json:"updated"`
 }
 
 // CanMove reports whether the journal allows moving from s to t. Retrying a

@@ -19,16 +19,16 @@ func Cancel(st Store, id string) (int, error) {
 	}
 	now := time.Now()
 	for _, e := range open {
-		reason := "campaign cancelled"
+		why := NewReason(ReasonCancelled)
 		if e.State == StateSending {
-			reason = "campaign cancelled while this row was being sent: it may have gone out"
+			why = NewReason(ReasonCancelledSending)
 		}
-		if err := st.Move(id, e.Index, StateSkipped, reason, "", 0, now); err != nil {
+		if err := st.Move(id, e.Index, StateSkipped, why, 0, now); err != nil {
 			return 0, err
 		}
 	}
 	return len(open), st.UpdateCampaign(id, func(c *Campaign) error {
-		c.Status, c.Reason, c.ResumeAt = StatusCancelled, "cancelled", time.Time{}
+		c.Status, c.Why, c.Reason, c.ResumeAt = StatusCancelled, NewReason(ReasonCancelled), "cancelled", time.Time{}
 		c.Finished = now
 		return nil
 	})

@@ -15,7 +15,15 @@ import (
 // ErrInvalid: validation found errors; nothing was frozen. The *merge.Report says what.
 var ErrInvalid = errors.New("the campaign has errors: fix them before sending")
 
-// Prepare validates every row from open() with m (merge.Validate) and, when
+// FreezeOptions tune Freeze.
+type FreezeOptions struct {
+	// SkipInvalid freezes a campaign whose only errors are in rows: each
+	// such row is journaled skipped with ReasonInvalid and its errors. An
+	// error that is not a row's (the template's) still blocks.
+	SkipInvalid bool
+}
+
+// Freeze validates every row from open() with m (merge.Validate) and, when
 // there is no error, freezes the recipients in one store call
 // (Store.StartSending): a Snapshot of the rows (Columns =
 // m.Header().Columns(), each row's Index, Line and Values copied) and one
@@ -34,7 +42,7 @@ var ErrInvalid = errors.New("the campaign has errors: fix them before sending")
 // closed after each pass. m must have been built with Options.CampaignID set
 // to the campaign's ID, so that message keys are the ones the Runner will
 // compute.
-func Prepare(ctx context.Context, st Store, id string, m *merge.Merger, open func() (merge.RowSource, error)) (*merge.Report, error) {
+func Freeze(ctx context.Context, st Store, id string, m *merge.Merger, open func() (merge.RowSource, error), opt FreezeOptions) (*merge.Report, error) {
 	src, err := open()
 	if err != nil {
 		return nil, fmt.Errorf("prepare campaign %s: open recipients: %w", id, err)
@@ -44,7 +52,7 @@ func Prepare(ctx context.Context, st Store, id string, m *merge.Merger, open fun
 	if err != nil {
 		return rep, fmt.Errorf("prepare campaign %s: %w", id, err)
 	}
-	if rep.HasErrors() {
+	if rep.HasErrors() && (!opt.SkipInvalid || !rowErrorsOnly(rep)) {
 		return rep, ErrInvalid
 	}
 
@@ -56,7 +64,12 @@ func Prepare(ctx context.Context, st Store, id string, m *merge.Merger, open fun
 	var entries []Entry
 	var e merge.Engine
 	err = e.Run(ctx, m, rec, func(r merge.Result) error {
-		entries = append(entries, entryOf(r))
+		e := entryOf(r)
+		if r.Err != nil && opt.SkipInvalid {
+			e.State, e.Why = StateSkipped, NewReason(ReasonInvalid, "detail", r.Err.Error())
+			e.Reason = e.Why.English(nil)
+		}
+		entries = append(entries, e)
 		return nil
 	})
 	closeSource(src)
@@ -75,6 +88,16 @@ func Prepare(ctx context.Context, st Store, id string, m *merge.Merger, open fun
 	return rep, nil
 }
 
+// rowErrorsOnly reports whether every error of rep belongs to a row.
+func rowErrorsOnly(rep *merge.Report) bool {
+	for _, p := range rep.Errors() {
+		if p.Line == 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // entryOf is the journal entry of one rendered row.
 func entryOf(r merge.Result) Entry {
 	e := Entry{Index: r.Index, Line: r.Line, State: StatePending}
@@ -84,10 +107,11 @@ func entryOf(r merge.Result) Entry {
 	}
 	switch {
 	case r.Err != nil:
-		e.State, e.Reason = StateFailed, r.Err.Error()
+		e.State, e.Why = StateFailed, NewReason(ReasonRender, "detail", r.Err.Error())
 	case r.Skip != "":
-		e.State, e.Reason = StateSkipped, r.Skip
+		e.State, e.Why = StateSkipped, skipReason(r)
 	}
+	e.Reason = e.Why.English(nil)
 	return e
 }
 
@@ -127,3 +151,11 @@ func (s *recordingSource) Next() ([]string, error) {
 }
 
 func (s *recordingSource) Line() int { return s.src.Line() }
+
+// skipReason is the journal reason of a row the engine skipped.
+func skipReason(r merge.Result) Reason {
+	if r.Suppressed != "" {
+		return NewReason(ReasonSuppressed, "detail", r.Suppressed)
+	}
+	return NewReason(ReasonDuplicate, "row", itoa(r.DuplicateOf))
+}

@@ -38,7 +38,7 @@ func TestPrepareFreezesRowsAgainstLaterEdits(t *testing.T) {
 	}
 	m := newMerger(t, db, c.ID)
 	var calls int
-	if _, err := campaign.Prepare(context.Background(), db, c.ID, m, openCSV(data, &calls)); err != nil {
+	if _, err := campaign.Freeze(context.Background(), db, c.ID, m, openCSV(data, &calls), campaign.FreezeOptions{}); err != nil {
 		t.Fatalf("Prepare: %v", err)
 	}
 	if calls != 2 {
@@ -100,7 +100,7 @@ func TestPrepareSkipsDuplicatesAndSuppressed(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := newMerger(t, db, c.ID)
-	rep, err := campaign.Prepare(context.Background(), db, c.ID, m, func() (merge.RowSource, error) { return &rowsSource{rows: rows}, nil })
+	rep, err := campaign.Freeze(context.Background(), db, c.ID, m, func() (merge.RowSource, error) { return &rowsSource{rows: rows}, nil }, campaign.FreezeOptions{})
 	if err != nil {
 		t.Fatalf("Prepare: %v", err)
 	}
@@ -157,7 +157,7 @@ func TestPrepareInvalidLeavesDraft(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows := [][]string{{"ana@example.com", "Ana"}, {"not an address", "Bob"}}
-	rep, err := campaign.Prepare(context.Background(), db, c.ID, newMerger(t, db, c.ID), func() (merge.RowSource, error) { return &rowsSource{rows: rows}, nil })
+	rep, err := campaign.Freeze(context.Background(), db, c.ID, newMerger(t, db, c.ID), func() (merge.RowSource, error) { return &rowsSource{rows: rows}, nil }, campaign.FreezeOptions{})
 	if !errors.Is(err, campaign.ErrInvalid) {
 		t.Fatalf("Prepare = %v; want ErrInvalid", err)
 	}
@@ -184,7 +184,7 @@ func TestPrepareOpenError(t *testing.T) {
 	}
 	missing := filepath.Join(t.TempDir(), "missing.csv")
 	var calls int
-	_, err := campaign.Prepare(context.Background(), db, c.ID, newMerger(t, db, c.ID), openCSV(missing, &calls))
+	_, err := campaign.Freeze(context.Background(), db, c.ID, newMerger(t, db, c.ID), openCSV(missing, &calls), campaign.FreezeOptions{})
 	if err == nil || !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Prepare(missing file) = %v; want an error wrapping os.ErrNotExist", err)
 	}
@@ -196,7 +196,7 @@ func TestPrepareOpenError(t *testing.T) {
 func TestPrepareTwiceRefused(t *testing.T) {
 	db := storetest.Open(t)
 	id, m := prepared(t, db, people(3))
-	_, err := campaign.Prepare(context.Background(), db, id, m, func() (merge.RowSource, error) { return &rowsSource{rows: people(4)}, nil })
+	_, err := campaign.Freeze(context.Background(), db, id, m, func() (merge.RowSource, error) { return &rowsSource{rows: people(4)}, nil }, campaign.FreezeOptions{})
 	if err == nil {
 		t.Fatal("Prepare of a campaign already sending succeeded; want an error (resume instead)")
 	}

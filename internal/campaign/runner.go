@@ -42,8 +42,10 @@ type Runner struct {
 	Progress Progress                                   // nil means none
 }
 
-// Progress receives a campaign's counts as they change. Implementations must
-// return quickly (the GUI hands the update to fyne.Do; the CLI prints a line).
+// Progress receives a campaign's counts as they change. The Runner calls it
+// from its worker goroutines, one call at a time and in order; it must not
+// block (a slow Progress slows sending: front ends go through a Pump, which
+// never blocks the Runner). p.Last is a copy the callee may keep.
 type Progress interface {
 	Progress(p Report)
 }
@@ -54,15 +56,22 @@ type Report struct {
 	InFlight int
 	ETA      time.Duration // at the paced rate; 0 when done
 	Waiting  string        // why nothing is moving right now ("daily limit reached; continuing at 14:05"), "" otherwise
-	Last     *Entry        // the entry that just changed, if any
+	Wait     Reason        // the same as a code (ReasonDailyLimit, ReasonThrottled), zero otherwise
+	Last     *Entry        // a copy of the entry that just changed, if any; the callee may keep it
 }
 
 // PauseError says the campaign was paused by a limit or an account problem;
-// Reason is for the person. ResumeAt is set when it can continue by itself.
+// Why says why as a code, Reason is the same in English. ResumeAt is set
+// when it can continue by itself.
 type PauseError struct {
 	Reason   string
+	Why      Reason
 	ResumeAt time.Time
 	Err      error
+}
+
+func pauseFor(why Reason, err error) *PauseError {
+	return &PauseError{Reason: why.English(nil), Why: why, ResumeAt: why.ResumeAt(), Err: err}
 }
 
 func (e *PauseError) Error() string { return "campaign paused: " + e.Reason }
@@ -107,7 +116,7 @@ type run struct {
 	inFlight int
 	reserved int           // recipients of in-flight sends, not yet in the sent log
 	released chan struct{} // closed and replaced when reserved goes down
-	waiting  string
+	waiting  Reason
 	pause    *PauseError
 	stop     context.CancelFunc // stops scheduling new rows
 	limited  bool               // Limit left rows for a later run
@@ -141,7 +150,7 @@ func (r *Runner) Run(ctx context.Context, id string) error {
 		st.pacer = newPacer(orDefault(r.Rate, 30), orDefault(r.Window, time.Minute), r.now, r.sleep)
 	}
 	if err := r.Store.UpdateCampaign(c.ID, func(c *Campaign) error {
-		c.Status, c.Reason, c.ResumeAt = StatusSending, "", time.Time{}
+		c.Status, c.Reason, c.Why, c.ResumeAt = StatusSending, "", Reason{}, time.Time{}
 		if c.Started.IsZero() {
 			c.Started = r.now()
 		}
@@ -190,7 +199,7 @@ func (st *run) send(ctx context.Context) error {
 		if found {
 			to = StateSent
 		}
-		if err := st.move(e, StateSending, to, "", len(msg.Recipients())); err != nil {
+		if err := st.move(e, StateSending, to, Reason{}, len(msg.Recipients())); err != nil {
 			return err
 		}
 		if !found {
@@ -259,31 +268,44 @@ func (st *run) send(ctx context.Context) error {
 // lookupFailed pauses the campaign when the mailbox cannot say whether row
 // e's message already went out: sending again could deliver it twice.
 func (st *run) lookupFailed(e Entry, err error) {
-	reason := fmt.Sprintf("cannot reach the mailbox to confirm whether row %d was sent (%v); resume to try again", e.Line, err)
+	why := NewReason(ReasonLookupFailed, "row", itoa(e.Line), "detail", err.Error())
 	if KindOf(err) == KindAuth {
-		reason = reasonSignIn
+		why = NewReason(ReasonSignIn)
 	}
-	st.pauseWith(&PauseError{Reason: reason, Err: err})
+	st.pauseWith(pauseFor(why, err))
 }
-
-// reasonSignIn is the pause reason after the mailbox refused the session.
-const reasonSignIn = "sign in again: the mailbox no longer accepts this session"
 
 // render builds row e's message; a row that cannot render fails with the reason.
 func (st *run) render(e Entry) (*merge.Message, bool) {
-	row, ok := st.rows[e.Index]
-	var msg *merge.Message
-	var err error
-	if !ok {
-		err = fmt.Errorf("row %d is missing from the snapshot", e.Line)
-	} else {
-		msg, err = st.Merger.Render(row.Index, row.Line, row.Values)
-	}
-	if err != nil {
-		_ = st.move(e, e.State, StateFailed, err.Error(), 0)
+	msg, why := st.renderRow(e)
+	if msg == nil {
+		_ = st.move(e, e.State, StateFailed, why, 0)
 		return nil, false
 	}
 	return msg, true
+}
+
+// renderRow renders row e from the snapshot, or says why it cannot.
+func (st *run) renderRow(e Entry) (*merge.Message, Reason) {
+	row, ok := st.rows[e.Index]
+	if !ok {
+		return nil, NewReason(ReasonMissingRow, "row", itoa(e.Line))
+	}
+	msg, err := st.Merger.Render(row.Index, row.Line, row.Values)
+	if err != nil {
+		return nil, NewReason(ReasonRender, "detail", err.Error())
+	}
+	return msg, Reason{}
+}
+
+// failure is the journal reason of a permanent delivery failure: the
+// server's own message when it gave one.
+func failure(err error) Reason {
+	var se *SendError
+	if errors.As(err, &se) && se.Message != "" {
+		return NewReason(ReasonRejected, "detail", se.Message)
+	}
+	return NewReason(ReasonRejected, "detail", err.Error())
 }
 
 // deliver sends one row until it is sent, failed, or the campaign pauses.
@@ -298,13 +320,13 @@ func (st *run) deliver(ctx context.Context, e Entry, msg *merge.Message) error {
 	attempts := 0
 	throttles := 0
 	for {
-		if err := st.move(e, StatePending, StateSending, "", n); err != nil {
+		if err := st.move(e, StatePending, StateSending, Reason{}, n); err != nil {
 			return err
 		}
 		sl, err := st.pacer.wait(ctx)
 		if err != nil {
 			// Paused or cancelled before the request: nothing went out.
-			return st.move(e, StateSending, StatePending, "", n)
+			return st.move(e, StateSending, StatePending, Reason{}, n)
 		}
 		st.flight(+1)
 		// A request under way finishes even when the user pauses, so the
@@ -315,7 +337,7 @@ func (st *run) deliver(ctx context.Context, e Entry, msg *merge.Message) error {
 		st.flight(-1)
 		if err == nil {
 			st.pacer.finish(sl)
-			return st.move(e, StateSending, StateSent, "", n)
+			return st.move(e, StateSending, StateSent, Reason{}, n)
 		}
 		var se *SendError
 		errors.As(err, &se)
@@ -330,42 +352,38 @@ func (st *run) deliver(ctx context.Context, e Entry, msg *merge.Message) error {
 			st.pacer.delay(st.now().Add(wait))
 			st.pacer.cancel(sl)
 			throttles++
-			if err := st.move(e, StateSending, StatePending, "", n); err != nil {
+			if err := st.move(e, StateSending, StatePending, Reason{}, n); err != nil {
 				return err
 			}
 			if throttles > 20 {
-				st.pauseWith(&PauseError{Reason: "the mailbox keeps refusing messages (throttled); try again later", Err: err})
+				st.pauseWith(pauseFor(NewReason(ReasonThrottledOften), err))
 				return nil
 			}
-			st.setWaiting(fmt.Sprintf("the mailbox asked to slow down; continuing in %s", wait.Round(time.Second)))
+			st.setWaiting(NewReason(ReasonThrottled, "wait", itoa(int(wait.Round(time.Second)/time.Second))))
 			if st.sleep(ctx, wait) != nil {
 				return nil
 			}
-			st.setWaiting("")
+			st.setWaiting(Reason{})
 		case KindPermanent:
 			st.pacer.finish(sl)
-			reason := err.Error()
-			if se != nil && se.Message != "" {
-				reason = se.Message
-			}
-			return st.move(e, StateSending, StateFailed, reason, n)
+			return st.move(e, StateSending, StateFailed, failure(err), n)
 		case KindAuth:
 			st.pacer.cancel(sl)
-			if err := st.move(e, StateSending, StatePending, "", n); err != nil {
+			if err := st.move(e, StateSending, StatePending, Reason{}, n); err != nil {
 				return err
 			}
-			st.pauseWith(&PauseError{Reason: reasonSignIn, Err: err})
+			st.pauseWith(pauseFor(NewReason(ReasonSignIn), err))
 			return nil
 		case KindQuota:
 			st.pacer.finish(sl)
-			if err := st.move(e, StateSending, StatePending, "", n); err != nil {
+			if err := st.move(e, StateSending, StatePending, Reason{}, n); err != nil {
 				return err
 			}
-			reason := "the mailbox's sending limit was reached"
-			if se != nil && se.Message != "" {
-				reason += ": " + se.Message
+			detail := ""
+			if se != nil {
+				detail = se.Message
 			}
-			st.pauseWith(&PauseError{Reason: reason, Err: err})
+			st.pauseWith(pauseFor(NewReason(ReasonQuota, "detail", detail), err))
 			return nil
 		default: // transient: it may have been delivered
 			st.pacer.finish(sl)
@@ -378,13 +396,13 @@ func (st *run) deliver(ctx context.Context, e Entry, msg *merge.Message) error {
 				return nil
 			}
 			if found {
-				return st.move(e, StateSending, StateSent, "", n)
+				return st.move(e, StateSending, StateSent, Reason{}, n)
 			}
 			attempts++
 			if attempts >= orDefault(st.MaxAttempts, 6) {
-				return st.move(e, StateSending, StateFailed, fmt.Sprintf("not delivered after %d attempts: %v", attempts, err), n)
+				return st.move(e, StateSending, StateFailed, NewReason(ReasonNotDelivered, "attempts", itoa(attempts), "detail", err.Error()), n)
 			}
-			if err := st.move(e, StateSending, StatePending, "", n); err != nil {
+			if err := st.move(e, StateSending, StatePending, Reason{}, n); err != nil {
 				return err
 			}
 			if st.sleep(ctx, backoff) != nil {
@@ -427,16 +445,15 @@ func (st *run) reconcile(ctx context.Context, msg *merge.Message) (bool, error) 
 }
 
 // move records a journal transition and updates the in-memory counts.
-func (st *run) move(e Entry, from, to State, reason string, recipients int) error {
-	var mailboxID string
-	if err := st.Store.Move(st.id, e.Index, to, reason, mailboxID, recipients, st.now()); err != nil {
+func (st *run) move(e Entry, from, to State, why Reason, recipients int) error {
+	if err := st.Store.Move(st.id, e.Index, to, why, recipients, st.now()); err != nil {
 		return fmt.Errorf("journal row %d: %w", e.Line, err)
 	}
 	st.mu.Lock()
 	adjust(&st.counts, from, -1)
 	adjust(&st.counts, to, +1)
 	st.mu.Unlock()
-	e.State, e.Reason = to, reason
+	e.State, e.Why, e.Reason = to, why, why.English(nil)
 	st.report(&e)
 	return nil
 }
@@ -462,7 +479,7 @@ func (st *run) flight(d int) {
 	st.mu.Unlock()
 }
 
-func (st *run) setWaiting(s string) {
+func (st *run) setWaiting(s Reason) {
 	st.mu.Lock()
 	st.waiting = s
 	st.mu.Unlock()
@@ -519,17 +536,14 @@ func (st *run) reserve(ctx context.Context, n int) error {
 			resume = now.Add(min(orDefault(st.Backoff, 2*time.Second), time.Second))
 		}
 		if !st.WaitForBudget {
-			st.pauseWith(&PauseError{
-				Reason:   fmt.Sprintf("daily limit of %d recipients reached; it can continue at %s", limit, resume.Local().Format("Mon 15:04")),
-				ResumeAt: resume,
-			})
+			st.pauseWith(pauseFor(NewReason(ReasonDailyLimit, "limit", itoa(limit), "resume_at", resume.UTC().Format(time.RFC3339Nano)), nil))
 			return errPaused
 		}
-		st.setWaiting(fmt.Sprintf("daily limit of %d recipients reached; continuing at %s", limit, resume.Local().Format("Mon 15:04")))
+		st.setWaiting(NewReason(ReasonDailyLimit, "limit", itoa(limit), "resume_at", resume.UTC().Format(time.RFC3339Nano), "waiting", "yes"))
 		if err := st.sleep(ctx, resume.Sub(now)); err != nil {
 			return err
 		}
-		st.setWaiting("")
+		st.setWaiting(Reason{})
 	}
 }
 
@@ -550,7 +564,11 @@ func (st *run) report(last *Entry) {
 	st.reportMu.Lock()
 	defer st.reportMu.Unlock()
 	st.mu.Lock()
-	r := Report{Counts: st.counts, InFlight: st.inFlight, Waiting: st.waiting, Last: last}
+	r := Report{Counts: st.counts, InFlight: st.inFlight, Waiting: st.waiting.English(nil), Wait: st.waiting}
+	if last != nil {
+		cp := *last
+		r.Last = &cp
+	}
 	st.mu.Unlock()
 	if rate := orDefault(st.Rate, 30); rate > 0 {
 		left := r.Pending + r.Sending
@@ -567,25 +585,25 @@ func (st *run) finish(ctx context.Context, err error) error {
 	st.mu.Unlock()
 	now := st.now()
 	var status Status
-	var reason string
+	var why Reason
 	var resumeAt time.Time
 	switch {
 	case pause != nil:
-		status, reason, resumeAt = StatusPaused, pause.Reason, pause.ResumeAt
+		status, why, resumeAt = StatusPaused, pause.Why, pause.ResumeAt
 		err = pause
 	case err != nil && ctx.Err() != nil:
-		status, reason = StatusPaused, "paused"
+		status, why = StatusPaused, NewReason(ReasonPaused)
 	case err != nil:
-		status, reason = StatusPaused, err.Error()
+		status, why = StatusPaused, NewReason(ReasonError, "detail", err.Error())
 	case left == 0:
 		status = StatusDone
 	case st.limited:
-		status, reason = StatusPaused, fmt.Sprintf("stopped after %d messages as asked; resume to send the rest", st.Limit)
+		status, why = StatusPaused, NewReason(ReasonStoppedAtLimit, "n", itoa(st.Limit))
 	default:
-		status, reason = StatusPaused, "paused"
+		status, why = StatusPaused, NewReason(ReasonPaused)
 	}
 	uerr := st.Store.UpdateCampaign(st.id, func(c *Campaign) error {
-		c.Status, c.Reason, c.ResumeAt = status, reason, resumeAt
+		c.Status, c.Why, c.Reason, c.ResumeAt = status, why, why.English(nil), resumeAt
 		if status == StatusDone {
 			c.Finished = now
 		}

@@ -70,7 +70,7 @@ func prepared(t testing.TB, db campaign.Store, rows [][]string) (string, *merge.
 		t.Fatalf("CreateCampaign: %v", err)
 	}
 	m := newMerger(t, db, c.ID)
-	rep, err := campaign.Prepare(context.Background(), db, c.ID, m, func() (merge.RowSource, error) { return &rowsSource{rows: rows}, nil })
+	rep, err := campaign.Freeze(context.Background(), db, c.ID, m, func() (merge.RowSource, error) { return &rowsSource{rows: rows}, nil }, campaign.FreezeOptions{})
 	if err != nil {
 		t.Fatalf("Prepare: %v (problems: %+v)", err, rep.Problems)
 	}
@@ -223,7 +223,7 @@ func TestRunReconcilesRowsLeftSending(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, i := range []int{0, 1} {
-		if err := db.Move(id, i, campaign.StateSending, "", "", 1, time.Now()); err != nil {
+		if err := db.Move(id, i, campaign.StateSending, campaign.Reason{}, 1, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}

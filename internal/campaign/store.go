@@ -36,15 +36,22 @@ type Store interface {
 	// Entry returns one journal entry.
 	Entry(id string, index int) (Entry, error)
 	// Move changes one entry's state (checked with State.CanMove; a refused
-	// move is a *TransitionError), sets Reason, Updated and, when moving to
-	// sending, increments Attempts. mailboxID is stored when not empty. When
-	// the move is to sent, the entry's recipients count is added to the
+	// move is a *TransitionError), sets Why, Reason (why in English),
+	// Updated and, when moving to sending, increments Attempts. When the
+	// move is to sent, the entry's recipients count is added to the
 	// sent-recipients log at the same time, in the same transaction.
-	Move(id string, index int, to State, reason, mailboxID string, recipients int, at time.Time) error
+	Move(id string, index int, to State, why Reason, recipients int, at time.Time) error
 	// MoveMany applies several moves, each checked as Move does, in one
 	// transaction: all of them or none. The Runner records the outcomes of
 	// an idempotent sender (the outbox) this way, in batches.
 	MoveMany(id string, moves []Move, at time.Time) error
+	// Entries returns at most n journal entries from index from on, in
+	// index order, without reading the rest (a results table's page).
+	Entries(id string, from, n int) ([]Entry, error)
+	// SnapshotRows returns at most n frozen rows from index from on, in
+	// index order (nil when not frozen yet); SnapshotColumns their header.
+	SnapshotRows(id string, from, n int) ([]SnapshotRow, error)
+	SnapshotColumns(id string) ([]string, error)
 	// Retry moves every failed entry back to pending and the campaign to
 	// paused (ready to resume); it returns how many rows were re-queued.
 	Retry(id string) (int, error)
@@ -60,13 +67,17 @@ type Store interface {
 	// Suppress adds addresses with a reason; Unsuppress removes them.
 	Suppress(reason string, addrs ...string) error
 	Unsuppress(addrs ...string) error
+
+	// Setting returns an app setting and whether it is set; SetSetting
+	// stores one ("" removes it). AppSettings reads them typed.
+	Setting(key string) (string, bool)
+	SetSetting(key, value string) error
 }
 
 // Move is one journal transition for Store.MoveMany.
 type Move struct {
 	Index      int
 	To         State
-	Reason     string
-	MailboxID  string
+	Why        Reason
 	Recipients int // added to the sent-recipients log when To is sent
 }

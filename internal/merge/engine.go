@@ -30,10 +30,16 @@ type Result struct {
 	Index, Line int
 	Msg         *Message
 	Err         error
-	// Skip is why the row is not sent: "duplicate of row N" (same To
-	// addresses as an earlier row) or "suppressed: ADDRESS: REASON". It
-	// always starts with "duplicate" or "suppressed".
+	// Skip is why the row is not sent, in English: "duplicate of row N"
+	// (same To addresses as an earlier row) or "suppressed: ADDRESS:
+	// REASON". Callers branch on DuplicateOf and Suppressed, never on it.
 	Skip string
+	// DuplicateOf is the source row of the earlier row with the same
+	// recipients when this one is skipped as a duplicate, 0 otherwise.
+	DuplicateOf int
+	// Suppressed is "ADDRESS: REASON" when the row is skipped because a
+	// recipient is on the suppression list, "" otherwise.
+	Suppressed string
 }
 
 // Engine renders rows concurrently and hands results back in row order.
@@ -143,10 +149,10 @@ func (e *Engine) run(ctx context.Context, m *Merger, src RowSource, emit func(*j
 			r := Result{Index: j.index, Line: j.line, Msg: j.out.msg, Err: j.out.err}
 			if r.Err == nil {
 				if j.out.suppressed != "" {
-					r.Skip = "suppressed: " + j.out.suppressed
+					r.Skip, r.Suppressed = "suppressed: "+j.out.suppressed, j.out.suppressed
 				} else if k, ok := toSetKey(r.Msg); ok {
 					if first, dup := seen[k]; dup {
-						r.Skip = "duplicate of row " + strconv.Itoa(first)
+						r.Skip, r.DuplicateOf = "duplicate of row "+strconv.Itoa(first), first
 					} else {
 						seen[k] = j.line
 					}

@@ -129,7 +129,7 @@ func Validate(ctx context.Context, m *Merger, src RowSource) (*Report, error) {
 		case r.Skip != "":
 			rep.Skipped++
 			code := CodeDuplicate
-			if strings.HasPrefix(r.Skip, "suppressed") {
+			if r.Suppressed != "" {
 				code = CodeSuppressed
 			}
 			rep.Problems = append(rep.Problems, Problem{Severity: Warning, Line: r.Line, Field: "To", Code: code, Msg: r.Skip + " (skipped)"})

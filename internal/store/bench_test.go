@@ -27,7 +27,7 @@ func BenchmarkMove(b *testing.B) {
 		if i%2 == 1 {
 			to = campaign.StatePending
 		}
-		if err := db.Move(c.ID, idx, to, "", "", 1, time.Time{}); err != nil {
+		if err := db.Move(c.ID, idx, to, campaign.Reason{}, 1, time.Time{}); err != nil {
 			b.Fatal(err)
 		}
 		i++

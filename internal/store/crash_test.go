@@ -48,7 +48,7 @@ func init() {
 			default:
 				continue
 			}
-			if err := db.Move(id, idx, to, "crash test", "", 1, time.Time{}); err != nil {
+			if err := db.Move(id, idx, to, campaign.NewReason(campaign.ReasonRejected, "detail", "crash test"), 1, time.Time{}); err != nil {
 				return err
 			}
 		}

@@ -42,7 +42,7 @@ func init() {
 				}
 				// A Move now may fit in free pages or fail; either way
 				// it must be all or nothing.
-				moveErr := db.Move(id, 0, campaign.StateSending, "", "", 1, time.Time{})
+				moveErr := db.Move(id, 0, campaign.StateSending, campaign.Reason{}, 1, time.Time{})
 				if moveErr != nil && !errors.Is(moveErr, store.ErrDiskFull) {
 					return fmt.Errorf("Move past the limit: %v; want ErrDiskFull", moveErr)
 				}

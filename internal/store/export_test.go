@@ -61,8 +61,8 @@ func TestExport(t *testing.T) {
 	draft := newCampaign(t, db, "Draft <b>&</b>")
 	sending := newCampaign(t, db, "Sending")
 	startSending(t, db, sending.ID, 2)
-	db.Move(sending.ID, 0, campaign.StateSending, "", "", 1, clk.Now())
-	db.Move(sending.ID, 0, campaign.StateSent, "", "id-1", 1, clk.Now())
+	db.Move(sending.ID, 0, campaign.StateSending, campaign.Reason{}, 1, clk.Now())
+	db.Move(sending.ID, 0, campaign.StateSent, campaign.Reason{}, 1, clk.Now())
 	db.Suppress("unsubscribed", "Ann@Example.com")
 	db.SetSetting("language", "fr")
 	db.SetLicenseToken([]byte{0, 1, 2, 250})
@@ -90,7 +90,7 @@ func TestExport(t *testing.T) {
 		t.Errorf("export escapes HTML in names; want the text as typed")
 	}
 	s := doc.Campaigns[byID[sending.ID]]
-	if s.Snapshot == nil || len(s.Snapshot.Rows) != 2 || len(s.Journal) != 2 || s.Journal[0].State != campaign.StateSent || s.Journal[0].MailboxID != "id-1" {
+	if s.Snapshot == nil || len(s.Snapshot.Rows) != 2 || len(s.Journal) != 2 || s.Journal[0].State != campaign.StateSent {
 		t.Errorf("exported sending campaign = snapshot %+v journal %+v", s.Snapshot, s.Journal)
 	}
 	if s.Counts.Sent != 1 || s.Counts.Total != 2 {

@@ -265,17 +265,17 @@ func getEntry(jb *bolt.Bucket, id string, index int) (campaign.Entry, error) {
 }
 
 // Move changes one entry's state in one transaction: the move is checked
-// with State.CanMove (a refused move is a *campaign.TransitionError), Reason
-// is set to reason, Updated to at (now when zero), Attempts is incremented
-// when moving to sending, and mailboxID is stored when not empty. The
+// with State.CanMove (a refused move is a *campaign.TransitionError), Why is
+// set to why and Reason to its English sentence, Updated to at (now when
+// zero), and Attempts is incremented when moving to sending. The
 // campaign's counts record changes in the same transaction, and a move to
 // sent adds recipients to the sent-recipients log at at (log entries older
 // than 48 h are pruned then).
-func (db *DB) Move(id string, index int, to campaign.State, reason, mailboxID string, recipients int, at time.Time) error {
+func (db *DB) Move(id string, index int, to campaign.State, why campaign.Reason, recipients int, at time.Time) error {
 	if at.IsZero() {
 		at = db.now()
 	}
-	m := campaign.Move{Index: index, To: to, Reason: reason, MailboxID: mailboxID, Recipients: recipients}
+	m := campaign.Move{Index: index, To: to, Why: why, Recipients: recipients}
 	err := db.update(func(tx *bolt.Tx) error { return db.moveTx(tx, id, m, at) })
 	if err != nil {
 		return fmt.Errorf("campaign %s row %d to %s: %w", id, index+1, to, err)
@@ -328,12 +328,9 @@ func (db *DB) moveTx(tx *bolt.Tx, id string, m campaign.Move, at time.Time) erro
 		return err
 	}
 	from := e.State
-	e.State, e.Reason, e.Updated = m.To, m.Reason, at
+	e.State, e.Why, e.Reason, e.Updated = m.To, m.Why, m.Why.English(time.UTC), at
 	if m.To == campaign.StateSending {
 		e.Attempts++
-	}
-	if m.MailboxID != "" {
-		e.MailboxID = m.MailboxID
 	}
 	if err := putEntry(jb, &e); err != nil {
 		return err
@@ -376,7 +373,7 @@ func (db *DB) Retry(id string) (int, error) {
 			return err
 		}
 		for _, e := range requeue {
-			e.State, e.Reason, e.Updated = campaign.StatePending, "", now
+			e.State, e.Reason, e.Why, e.Updated = campaign.StatePending, "", campaign.Reason{}, now
 			if err := putEntry(jb, &e); err != nil {
 				return err
 			}
@@ -389,7 +386,7 @@ func (db *DB) Retry(id string) (int, error) {
 			return err
 		}
 		if n > 0 {
-			c.Status, c.Reason, c.Finished, c.Updated = campaign.StatusPaused, "", time.Time{}, now
+			c.Status, c.Reason, c.Why, c.Finished, c.Updated = campaign.StatusPaused, "", campaign.Reason{}, time.Time{}, now
 			return putCampaign(tx, c)
 		}
 		return nil

@@ -143,7 +143,7 @@ func TestMove(t *testing.T) {
 			c := newCampaign(t, db, "c")
 			startSending(t, db, c.ID, 2)
 			for _, st := range tt.steps {
-				err := db.Move(c.ID, 1, st.to, "why", "", 1, time.Time{})
+				err := db.Move(c.ID, 1, st.to, campaign.NewReason(campaign.ReasonRejected, "detail", "why"), 1, time.Time{})
 				if st.wantErr {
 					var te *campaign.TransitionError
 					if !errors.As(err, &te) || !errors.Is(err, campaign.ErrBadTransition) {
@@ -169,22 +169,22 @@ func TestMoveRecordsAttemptsAndSends(t *testing.T) {
 	at := clk.Now().Add(time.Second)
 
 	moves := []struct {
-		to                campaign.State
-		reason, mailboxID string
+		to  campaign.State
+		why campaign.Reason
 	}{
-		{campaign.StateSending, "", ""},
-		{campaign.StateFailed, "timeout", ""},
-		{campaign.StatePending, "", ""},
-		{campaign.StateSending, "", ""},
-		{campaign.StateSent, "", "AAMk-42"},
+		{campaign.StateSending, campaign.Reason{}},
+		{campaign.StateFailed, campaign.NewReason(campaign.ReasonRejected, "detail", "timeout")},
+		{campaign.StatePending, campaign.Reason{}},
+		{campaign.StateSending, campaign.Reason{}},
+		{campaign.StateSent, campaign.Reason{}},
 	}
 	for _, m := range moves {
-		if err := db.Move(c.ID, 2, m.to, m.reason, m.mailboxID, 3, at); err != nil {
+		if err := db.Move(c.ID, 2, m.to, m.why, 3, at); err != nil {
 			t.Fatalf("Move to %s: %v", m.to, err)
 		}
 	}
 	e, _ := db.Entry(c.ID, 2)
-	want := campaign.Entry{Index: 2, Line: 4, To: "person2@example.com", Key: "key-2", State: campaign.StateSent, Attempts: 2, Updated: at, MailboxID: "AAMk-42"}
+	want := campaign.Entry{Index: 2, Line: 4, To: "person2@example.com", Key: "key-2", State: campaign.StateSent, Attempts: 2, Updated: at}
 	if !reflect.DeepEqual(e, want) {
 		t.Errorf("Entry(2) = %+v; want %+v", e, want)
 	}
@@ -198,13 +198,13 @@ func TestMoveRecordsAttemptsAndSends(t *testing.T) {
 	}
 
 	t.Run("unknown row and campaign", func(t *testing.T) {
-		if err := db.Move(c.ID, 3, campaign.StateSending, "", "", 1, at); !errors.Is(err, store.ErrNoEntry) {
+		if err := db.Move(c.ID, 3, campaign.StateSending, campaign.Reason{}, 1, at); !errors.Is(err, store.ErrNoEntry) {
 			t.Errorf("Move(row 3 of 3) = %v; want ErrNoEntry", err)
 		}
 		if _, err := db.Entry(c.ID, -1); !errors.Is(err, store.ErrNoEntry) {
 			t.Errorf("Entry(-1) = %v; want ErrNoEntry", err)
 		}
-		if err := db.Move("nope", 0, campaign.StateSending, "", "", 1, at); !errors.Is(err, campaign.ErrNotFound) {
+		if err := db.Move("nope", 0, campaign.StateSending, campaign.Reason{}, 1, at); !errors.Is(err, campaign.ErrNotFound) {
 			t.Errorf("Move(unknown campaign) = %v; want ErrNotFound", err)
 		}
 	})
@@ -225,7 +225,7 @@ func TestJournalWalk(t *testing.T) {
 			next++
 			if e.Index%1000 == 0 {
 				// A runner moves rows while it walks: no deadlock.
-				if err := db.Move(c.ID, e.Index, campaign.StateSending, "", "", 1, time.Time{}); err != nil {
+				if err := db.Move(c.ID, e.Index, campaign.StateSending, campaign.Reason{}, 1, time.Time{}); err != nil {
 					t.Errorf("Move inside Journal: %v", err)
 				}
 			}
@@ -255,8 +255,8 @@ func TestRetry(t *testing.T) {
 	c := newCampaign(t, db, "c")
 	startSending(t, db, c.ID, 4)
 	for i, end := range []campaign.State{campaign.StateSent, campaign.StateFailed, campaign.StateFailed} {
-		db.Move(c.ID, i, campaign.StateSending, "", "", 1, time.Time{})
-		db.Move(c.ID, i, end, "mailbox unavailable", "", 1, time.Time{})
+		db.Move(c.ID, i, campaign.StateSending, campaign.Reason{}, 1, time.Time{})
+		db.Move(c.ID, i, end, campaign.NewReason(campaign.ReasonRejected, "detail", "mailbox unavailable"), 1, time.Time{})
 	}
 	db.UpdateCampaign(c.ID, func(c *campaign.Campaign) error {
 		c.Status, c.Finished = campaign.StatusDone, time.Now()
@@ -295,8 +295,8 @@ func TestSentLogWindowAndPruning(t *testing.T) {
 	startSending(t, db, c.ID, 4)
 	send := func(i, recipients int) {
 		t.Helper()
-		db.Move(c.ID, i, campaign.StateSending, "", "", recipients, clk.Now())
-		if err := db.Move(c.ID, i, campaign.StateSent, "", "", recipients, clk.Now()); err != nil {
+		db.Move(c.ID, i, campaign.StateSending, campaign.Reason{}, recipients, clk.Now())
+		if err := db.Move(c.ID, i, campaign.StateSent, campaign.Reason{}, recipients, clk.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -350,8 +350,8 @@ func TestSentLogSurvivesRestart(t *testing.T) {
 	c := newCampaign(t, db, "c")
 	startSending(t, db, c.ID, 1)
 	now := time.Now()
-	db.Move(c.ID, 0, campaign.StateSending, "", "", 4, now)
-	db.Move(c.ID, 0, campaign.StateSent, "", "", 4, now)
+	db.Move(c.ID, 0, campaign.StateSending, campaign.Reason{}, 4, now)
+	db.Move(c.ID, 0, campaign.StateSent, campaign.Reason{}, 4, now)
 	db.Close()
 	db = openDB(t, dir)
 	if n, _, err := db.SentSince(now.Add(-24 * time.Hour)); n != 4 || err != nil {
@@ -377,7 +377,7 @@ func TestMoveManyAllOrNothing(t *testing.T) {
 	if got.Counts.Sent != 0 || got.Counts.Pending != 3 {
 		t.Errorf("a refused batch changed the journal: %+v", got.Counts)
 	}
-	if err := db.MoveMany(c.ID, []campaign.Move{{Index: 0, To: campaign.StateSending}, {Index: 0, To: campaign.StateSent, Recipients: 1}, {Index: 2, To: campaign.StateFailed, Reason: "bad"}}, time.Time{}); err != nil {
+	if err := db.MoveMany(c.ID, []campaign.Move{{Index: 0, To: campaign.StateSending}, {Index: 0, To: campaign.StateSent, Recipients: 1}, {Index: 2, To: campaign.StateFailed, Why: campaign.NewReason(campaign.ReasonRejected, "detail", "bad")}}, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = db.Campaign(c.ID)

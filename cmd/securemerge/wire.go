@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/securemerge/securemerge/assets"
+	"github.com/securemerge/securemerge/internal/campaign"
+	"github.com/securemerge/securemerge/internal/graph"
+	"github.com/securemerge/securemerge/internal/merge"
+	"github.com/securemerge/securemerge/internal/outbox"
+	"github.com/securemerge/securemerge/internal/sheet"
+	"github.com/securemerge/securemerge/internal/store"
+)
+
+// The adapters implement what the application layer asks for.
+var (
+	_ campaign.Store   = (*store.DB)(nil)
+	_ campaign.Sources = sheetSources{}
+	_ campaign.Senders = (*senders)(nil)
+	_ campaign.Mailbox = (*mailbox)(nil)
+)
+
+// service wires the application layer over db for one command (or the
+// window): spreadsheets through internal/sheet in locale, the outbox and
+// the mailbox as senders, the free plan's footer.
+func (m *Main) service(db *store.DB, dataDir, locale string) *campaign.Service {
+	svc := &campaign.Service{
+		Sources:   sheetSources{locale: locale},
+		Senders:   &senders{m: m, dataDir: dataDir},
+		Footer:    freeFooter,
+		OutboxDir: filepath.Join(dataDir, store.OutboxName),
+		Language:  m.language(),
+	}
+	if db != nil { // a nil *DB in the interface would not read as "no store"
+		svc.Store = db
+	}
+	return svc
+}
+
+// language is the person's language from the environment, the default of
+// a template's Language: header ("" means English).
+func (m *Main) language() string {
+	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if v := m.getenv(k); v != "" {
+			if v == "C" || strings.HasPrefix(v, "C.") || v == "POSIX" {
+				return ""
+			}
+			return strings.ToLower(strings.SplitN(strings.SplitN(v, ".", 2)[0], "_", 2)[0])
+		}
+	}
+	return ""
+}
+
+// freeFooter is the promotional footer of the free plan (DESIGN.md §7).
+func freeFooter() *merge.Footer {
+	return &merge.Footer{Text: assets.FooterText, HTML: assets.FooterHTML}
+}
+
+// sheetSources opens data sources with internal/sheet.
+type sheetSources struct{ locale string }
+
+func (s sheetSources) Open(d campaign.DataSource) (campaign.Rows, error) {
+	f := dataFlags{data: d.Path, sheet: d.Sheet, encoding: d.Encoding, delimiter: d.Delimiter, locale: s.locale}
+	r, err := f.openRows()
+	if err != nil {
+		return nil, err
+	}
+	return sheetRows{r}, nil
+}
+
+// sheetRows is a sheet.Reader as campaign.Rows.
+type sheetRows struct{ *sheet.Reader }
+
+func (r sheetRows) Warnings() []merge.Problem {
+	ws := r.Info().Warnings
+	out := make([]merge.Problem, len(ws))
+	for i, w := range ws {
+		out[i] = merge.Problem{Severity: merge.Warning, Line: w.Row, Code: "data", Msg: w.Message}
+	}
+	return out
+}
+
+// parseDelimiter reads the --delimiter value: , ; tab or |, or "" to detect.
+func parseDelimiter(s string) (rune, error) {
+	switch strings.ToLower(s) {
+	case "":
+		return 0, nil
+	case ",", "comma":
+		return ',', nil
+	case ";", "semicolon":
+		return ';', nil
+	case "tab", "\\t", "\t":
+		return '\t', nil
+	case "|", "pipe":
+		return '|', nil
+	}
+	return 0, fmt.Errorf("--delimiter %q: use , ; tab or |", s)
+}
+
+// senders builds the outbox and the mailbox senders.
+type senders struct {
+	m       *Main
+	dataDir string
+}
+
+func (s *senders) Outbox(dir string) (campaign.Sender, error) {
+	box := outbox.Dir{Path: dir, Batch: true}
+	if _, err := box.RemoveTemp(); err != nil && !os.IsNotExist(err) {
+		return nil, err
+	}
+	return outbox.Sender{Dir: box}, nil
+}
+
+func (s *senders) Mailbox(ctx context.Context) (campaign.Mailbox, error) {
+	return s.m.connect(ctx, s.dataDir)
+}
+
+// mailbox is a connection to the user's Microsoft 365 mailbox.
+type mailbox struct {
+	client *graph.Client
+	me     graph.User
+}
+
+// Address is the mailbox's address with its display name; an error when
+// /me gave neither a mail address nor a usable user principal name.
+func (mb *mailbox) Address() (mail.Address, error) {
+	addr := strings.TrimSpace(mb.me.Address())
+	a, err := mail.ParseAddress(addr)
+	if addr == "" || err != nil {
+		return mail.Address{}, fmt.Errorf("the signed-in mailbox (%s) has no e-mail address SecureMerge can send from: ask your administrator to give the account a mailbox, or sign in with another account", firstNonEmpty(mb.me.DisplayName, mb.me.ID, "unknown account"))
+	}
+	a.Name = mb.me.DisplayName
+	return *a, nil
+}
+
+func (mb *mailbox) Sender(drafts bool, sendAs string) campaign.Sender {
+	return graph.NewSender(mb.client, graph.SenderOptions{Drafts: drafts, SendAs: sendAs})
+}
+
+// errNotSignedIn is what a command says when there is no account.
+var errNotSignedIn = errors.New("not signed in: run 'securemerge login' first (or set SECUREMERGE_ACCESS_TOKEN)")
+
+// connect opens the mailbox and asks who it belongs to (GET /me).
+func (m *Main) connect(ctx context.Context, dataDir string) (*mailbox, error) {
+	tokens, auth, err := m.tokens(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	if auth != nil {
+		if _, ok := auth.Account(); !ok {
+			return nil, errNotSignedIn
+		}
+	}
+	client, err := graph.NewClient(graph.ClientOptions{
+		BaseURL: m.getenv(graph.EnvGraphURL), Tokens: tokens, UserAgent: "SecureMerge/" + Version,
+	})
+	if err != nil {
+		return nil, err
+	}
+	me, err := client.Me(ctx)
+	if err != nil {
+		if errors.Is(err, graph.ErrNotSignedIn) {
+			return nil, errors.New("not signed in: run 'securemerge login' first")
+		}
+		return nil, fmt.Errorf("cannot reach the mailbox: %w", err)
+	}
+	return &mailbox{client: client, me: me}, nil
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
