@@ -7,9 +7,12 @@ import (
 	"context"
 	"os"
 	"os/signal"
+
+	"github.com/securemerge/securemerge/internal/quietinit"
 )
 
 func main() {
+	quietinit.Release()
 	attachConsole()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	code := (&Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}).Run(ctx, os.Args[1:])
