@@ -32,6 +32,10 @@ type Main struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string // nil means no environment
+	// UserConfigDir is where the data folder goes when neither --data-dir
+	// nor SECUREMERGE_DATA_DIR names one; nil means os.UserConfigDir.
+	// Tests point it at a temporary folder.
+	UserConfigDir func() (string, error)
 
 	// GUI opens the window; nil means the real Fyne window (tests replace it).
 	GUI func(ctx context.Context, m *Main) int

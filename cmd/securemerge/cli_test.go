@@ -10,11 +10,15 @@ import (
 // run runs the program in-process and returns its exit code and output.
 func run(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	configDir := t.TempDir()
 	var out, errb bytes.Buffer
 	m := &Main{
 		Stdin:  strings.NewReader(""),
 		Stdout: &out, Stderr: &errb,
 		Getenv: func(k string) string { return env[k] },
+		// A test that forgets SECUREMERGE_DATA_DIR must not write into the
+		// developer's own ~/.config/SecureMerge.
+		UserConfigDir: func() (string, error) { return configDir, nil },
 		GUI: func(context.Context, *Main) int {
 			t.Fatalf("the window opened for %q", args)
 			return -1

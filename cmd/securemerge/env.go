@@ -75,7 +75,7 @@ func (m *Main) dataDir(flagValue string) (string, error) {
 	if flagValue == "" {
 		flagValue = m.getenv(store.EnvDataDir)
 	}
-	return store.DataDir(flagValue)
+	return store.DataDir(flagValue, m.UserConfigDir)
 }
 
 // openStore opens the local database, explaining the usual problems.

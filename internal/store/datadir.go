@@ -12,17 +12,18 @@ const FileName = "securemerge.db"
 // EnvDataDir names the environment variable that overrides the data folder.
 const EnvDataDir = "SECUREMERGE_DATA_DIR"
 
-// DataDir returns the data folder: flag when not empty (--data-dir), else
-// $SECUREMERGE_DATA_DIR, else os.UserConfigDir()/SecureMerge. The folder is
-// created with mode 0700 when missing; an existing folder is left as it is
-// (the user may have chosen it).
-func DataDir(flag string) (string, error) {
-	dir := flag
+// DataDir returns the data folder: chosen when not empty (--data-dir or
+// $SECUREMERGE_DATA_DIR, which the caller resolves: this package reads no
+// environment), else userConfigDir()/SecureMerge; userConfigDir nil means
+// os.UserConfigDir. The path is made absolute; nothing is created (Open
+// creates the folder, mode 0700, when it first writes there).
+func DataDir(chosen string, userConfigDir func() (string, error)) (string, error) {
+	dir := chosen
 	if dir == "" {
-		dir = os.Getenv(EnvDataDir)
-	}
-	if dir == "" {
-		base, err := os.UserConfigDir()
+		if userConfigDir == nil {
+			userConfigDir = os.UserConfigDir
+		}
+		base, err := userConfigDir()
 		if err != nil {
 			return "", fmt.Errorf("find the data folder: %w (use --data-dir or %s)", err, EnvDataDir)
 		}
@@ -31,9 +32,6 @@ func DataDir(flag string) (string, error) {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return "", fmt.Errorf("data folder %q: %w", dir, err)
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("create the data folder: %w", err)
 	}
 	return dir, nil
 }

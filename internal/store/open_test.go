@@ -30,31 +30,34 @@ func openDB(t testing.TB, dir string) *store.DB {
 
 func TestDataDir(t *testing.T) {
 	base := t.TempDir()
-	t.Setenv("XDG_CONFIG_HOME", filepath.Join(base, "config"))
-	t.Setenv("HOME", filepath.Join(base, "home"))
+	config := func() (string, error) { return filepath.Join(base, "config"), nil }
 	tests := []struct {
-		name, flag, env, want string
+		name, chosen, want string
 	}{
-		{"flag wins", filepath.Join(base, "flag"), filepath.Join(base, "env"), filepath.Join(base, "flag")},
-		{"environment", "", filepath.Join(base, "env"), filepath.Join(base, "env")},
-		{"user config dir", "", "", filepath.Join(base, "config", "SecureMerge")},
+		{"chosen", filepath.Join(base, "flag"), filepath.Join(base, "flag")},
+		{"user config dir", "", filepath.Join(base, "config", "SecureMerge")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv(store.EnvDataDir, tt.env)
-			got, err := store.DataDir(tt.flag)
+			t.Setenv(store.EnvDataDir, filepath.Join(base, "env")) // never read here
+			got, err := store.DataDir(tt.chosen, config)
 			if err != nil {
-				t.Fatalf("DataDir(%q): %v", tt.flag, err)
+				t.Fatalf("DataDir(%q): %v", tt.chosen, err)
 			}
 			if got != tt.want {
-				t.Errorf("DataDir(%q) = %q; want %q", tt.flag, got, tt.want)
+				t.Errorf("DataDir(%q) = %q; want %q", tt.chosen, got, tt.want)
 			}
-			fi, err := os.Stat(got)
+			if _, err := os.Stat(got); !os.IsNotExist(err) {
+				t.Errorf("DataDir(%q) created the folder (%v); only Open may", tt.chosen, err)
+			}
+			db, err := store.Open(got, store.Options{})
 			if err != nil {
-				t.Fatalf("data folder not created: %v", err)
+				t.Fatal(err)
 			}
-			if perm := fi.Mode().Perm(); perm != 0o700 {
-				t.Errorf("DataDir(%q) created mode %o; want 700", tt.flag, perm)
+			db.Close()
+			fi, err := os.Stat(got)
+			if err != nil || fi.Mode().Perm() != 0o700 {
+				t.Errorf("Open created %q with %v, %v; want mode 700", got, fi, err)
 			}
 		})
 	}
