@@ -43,6 +43,11 @@ func htmlToText(src string) string {
 	}
 }
 
+// maxTextListIndent is the deepest list level the text part indents: past
+// it, items stay at the same indentation, so that a body of thousands of
+// nested lists cannot make a text part quadratic in its size.
+const maxTextListIndent = 16
+
 type textConverter struct {
 	b       strings.Builder
 	skip    int      // depth inside script/style/head/title
@@ -90,7 +95,7 @@ func (c *textConverter) start(a atom.Atom, attrs map[string]string, selfClosing 
 	case atom.Li:
 		c.block(1)
 		c.flushNewlines()
-		indent := strings.Repeat("  ", max(0, len(c.lists)-1))
+		indent := strings.Repeat("  ", min(maxTextListIndent, max(0, len(c.lists)-1)))
 		marker := "- "
 		if k := len(c.lists) - 1; k >= 0 && c.lists[k] > 0 {
 			marker = itoa(c.lists[k]) + ". "

@@ -264,7 +264,12 @@ func NewMerger(spec *Spec, h *Header, opt Options) (*Merger, error) {
 		default: // "" and FormatMarkdown
 			hs, ts, err := markdownTemplates(spec.Body)
 			if err != nil {
-				fail("Body", 0, 0, err)
+				var se *SyntaxError
+				if errors.As(err, &se) {
+					fail("Body", se.Line, se.Col, err)
+				} else {
+					fail("Body", 0, 0, err)
+				}
 				break
 			}
 			m.wrap = true

@@ -130,10 +130,19 @@ type tplCond struct {
 	and  []bool // and[i] joins cmps[i] and cmps[i+1]; false means or
 }
 
+// MaxTemplateSize is the largest template Compile accepts, in bytes: 1 MiB,
+// a hundred times a long letter. It bounds the time and memory a template
+// file from someone else can cost before anything is sent.
+const MaxTemplateSize = 1 << 20
+
 // Compile parses src. It checks syntax only (column names are resolved by
-// Bind); the error, if any, is a *SyntaxError.
+// Bind); the error, if any, is a *SyntaxError. A template larger than
+// MaxTemplateSize is refused, located where it exceeds the limit.
 func Compile(src string) (*Template, error) {
 	p := newTplParser(src)
+	if len(src) > MaxTemplateSize {
+		return nil, p.errAt(MaxTemplateSize, "the template is larger than %d KiB", MaxTemplateSize>>10)
+	}
 	if err := p.parse(); err != nil {
 		return nil, err
 	}

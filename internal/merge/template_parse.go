@@ -2,6 +2,7 @@ package merge
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -600,24 +601,26 @@ func (p *tplParser) parseOperand(c *tplCursor) (tplOperand, error) {
 
 // implied returns the normalized names of the columns that are surely not
 // empty when cmps[i:] of c evaluates to want.
+// It walks the comparisons from the right, as they group, so that a long
+// chain costs time in proportion to its length.
 func (p *tplParser) implied(c *tplCond, i int, want bool) []string {
-	leaf := p.leafImplied(&c.cmps[i], want)
-	if i == len(c.cmps)-1 {
-		return leaf
-	}
-	rest := p.implied(c, i+1, want)
-	if c.and[i] == want { // a and b true, or a or b false: both hold
-		return append(leaf, rest...)
-	}
-	var both []string // either may hold: only what both imply
-	for _, a := range leaf {
-		for _, b := range rest {
-			if a == b {
+	n := len(c.cmps)
+	rest := p.leafImplied(&c.cmps[n-1], want)
+	for k := n - 2; k >= i; k-- {
+		leaf := p.leafImplied(&c.cmps[k], want)
+		if c.and[k] == want { // a and b true, or a or b false: both hold
+			rest = append(rest, leaf...)
+			continue
+		}
+		var both []string // either may hold: only what both imply (a leaf implies at most one)
+		for _, a := range leaf {
+			if slices.Contains(rest, a) {
 				both = append(both, a)
 			}
 		}
+		rest = both
 	}
-	return both
+	return rest
 }
 
 func (p *tplParser) leafImplied(c *tplCmp, want bool) []string {
