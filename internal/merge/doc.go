@@ -27,8 +27,9 @@
 // punctuation- and accent-insensitive and tolerates typos).
 //
 // Filters: default: 'v' (when the cell is empty or only white space),
-// upcase, downcase, capitalize (first character upper, the rest lower, as in
-// Liquid), strip, truncate: n [, 'ellipsis'] (n counts the ellipsis, default
+// upcase and downcase (with Unicode's full case mapping, as Ruby's: straße
+// is STRASSE), capitalize (first character title-cased, the rest lower, as
+// Ruby's String#capitalize for Liquid), strip, truncate: n [, 'ellipsis'] (n counts the ellipsis, default
 // "..."; n defaults to 50), replace: 'a' [, 'b'], date: '%d/%m/%Y'. The date
 // filter reads ISO dates first, then day-first dates (02/01/2006 is 2
 // January), month-first only when day-first is impossible (01/13/2006), then
@@ -40,14 +41,23 @@
 //
 // Conditions: a column alone is true when its cell is not empty after
 // trimming; ==, != (or <>) and contains compare a column, a quoted string, a
-// number (compared as written) or empty/blank (the empty string). Cells are
-// trimmed before comparing; literals are taken as written; comparisons are
-// case-sensitive, as in Liquid. and/or have no precedence and no parentheses:
+// number (compared as written) or empty/blank (the empty string). Cells and
+// quoted literals are both trimmed before comparing (a documented
+// difference from Liquid); comparisons are case-sensitive, as in Liquid. and/or have no precedence and no parentheses:
 // as in Liquid they group from the right, so a or b and c is a or (b and c)
 // and a and b or c is a and (b or c). A bare column name in a condition runs
 // up to an operator, and, or, or contains (lower case, as in Liquid); bracket
 // names that contain those words, start with a quote or are a number:
 // {% if ["Tom and Jerry"] %}, {% if ["2024"] %}.
+//
+// and, or and contains end where Liquid's lexer ends a word: x contains'a'
+// and x and'a' hold operators.
+//
+// Raw blocks and comments are cut into tokens as Liquid cuts them: a stray
+// {% or {{ inside {% raw %} is text, {%- raw -%} trims outside the block
+// only, and a {% raw %} inside a {% comment %} is part of the comment.
+// Liquid's own tests for this subset are data in testdata/liquid, with the
+// documented differences listed there.
 //
 // Delimiters are found as in Liquid: an output ends at the first }}, a tag
 // at the first %}, even inside quotes, so write {% raw %}}}{% endraw %} for

@@ -4,8 +4,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode"
+	"sync"
 	"unicode/utf8"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/language"
 )
 
 type tplFilterKind uint8
@@ -135,9 +138,9 @@ func (f *tplFilter) apply(v string) string {
 		}
 		return v
 	case tplFilterUpcase:
-		return strings.ToUpper(v)
+		return tplUpcase(v)
 	case tplFilterDowncase:
-		return strings.ToLower(v)
+		return tplDowncase(v)
 	case tplFilterCapitalize:
 		return tplCapitalize(v)
 	case tplFilterStrip:
@@ -155,19 +158,59 @@ func (f *tplFilter) apply(v string) string {
 	return v
 }
 
-// tplCapitalize upper-cases the first character and lower-cases the rest,
-// as Liquid (Ruby's String#capitalize) does: "jEAN-pierre" -> "Jean-pierre".
+// Casers map case with Unicode's full rules (ß → SS, ﬁ → FI, as Ruby
+// does for Liquid) where strings.ToUpper maps one character to one. A
+// cases.Caser keeps state, so each render takes its own from a pool.
+var (
+	tplUpper = sync.Pool{New: func() any { c := cases.Upper(language.Und); return &c }}
+	tplLower = sync.Pool{New: func() any { c := cases.Lower(language.Und); return &c }}
+	tplTitle = sync.Pool{New: func() any { c := cases.Title(language.Und, cases.NoLower); return &c }}
+)
+
+// tplCase maps v with a Caser from pool; ASCII takes the strings fast path,
+// whose result is the same and which allocates nothing when v is unchanged.
+func tplCase(pool *sync.Pool, v string, ascii func(string) string) string {
+	if tplIsASCII(v) {
+		return ascii(v)
+	}
+	c := pool.Get().(*cases.Caser)
+	defer pool.Put(c)
+	return c.String(v)
+}
+
+func tplIsASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+func tplUpcase(v string) string   { return tplCase(&tplUpper, v, strings.ToUpper) }
+func tplDowncase(v string) string { return tplCase(&tplLower, v, strings.ToLower) }
+
+// tplCapitalize title-cases the first character and lower-cases the rest,
+// as Liquid (Ruby's String#capitalize) does: "jEAN-pierre" -> "Jean-pierre",
+// "ßa" -> "Ssa", "ﬁx" -> "Fix".
 func tplCapitalize(v string) string {
-	r, size := utf8.DecodeRuneInString(v)
+	_, size := utf8.DecodeRuneInString(v)
 	if size == 0 {
 		return v
 	}
-	rest := strings.ToLower(v[size:])
-	up := unicode.ToTitle(r)
-	if up == r && rest == v[size:] {
+	first := v[:size]
+	if tplIsASCII(first) {
+		first = strings.ToUpper(first)
+	} else {
+		c := tplTitle.Get().(*cases.Caser)
+		first = c.String(first)
+		tplTitle.Put(c)
+	}
+	rest := tplDowncase(v[size:])
+	if first == v[:size] && rest == v[size:] {
 		return v
 	}
-	return string(up) + rest
+	return first + rest
 }
 
 // tplTruncate shortens v to n characters counting the ellipsis, as Liquid
