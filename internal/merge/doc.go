@@ -35,7 +35,9 @@
 // January), month-first only when day-first is impossible (01/13/2006), then
 // dates in English or French words ("2 January 2006", "2 janvier 2006"), and
 // the words now and today; it formats with %d %e %m %Y %y %H %I %M %S %p %B
-// %b %A %a %j %% (English names, as in Liquid; %-d drops the padding). A
+// %b %A %a %j %% (%-d drops the padding), with day and month names in the
+// template's language (Template.SetLanguage, the Language: header or
+// Options.Language; English, as in Liquid, by default; see DateLanguages). A
 // value that is not a date is printed unchanged: filters never fail at
 // render time. Filter arguments are quoted strings or numbers.
 //

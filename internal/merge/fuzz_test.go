@@ -92,6 +92,6 @@ func FuzzTemplateDate(f *testing.F) {
 		f.Add(s, "%d/%m/%Y %-H %j %p %B")
 	}
 	f.Fuzz(func(t *testing.T, value, format string) {
-		tplFormatDate(value, format)
+		tplFormatDate(value, format, nil)
 	})
 }

@@ -35,6 +35,11 @@ type Options struct {
 	// MaxRecipients is the most To+Cc+Bcc addresses one message may have;
 	// 0 means 500 (Exchange Online's limit).
 	MaxRecipients int
+	// Language is the user's language (a BCP 47 tag such as "fr" or
+	// "pt-BR"), for the day and month names of the date filter when the
+	// template has no Language: header. "" or a language the date filter
+	// does not write (see DateLanguages) means English.
+	Language string
 }
 
 // maxSubjectRunes is the longest subject accepted, in characters.
@@ -188,6 +193,16 @@ func NewMerger(spec *Spec, h *Header, opt Options) (*Merger, error) {
 		fe.Line, fe.Col = m.filePos(fieldName, tplLine, tplCol)
 		errs = append(errs, fe)
 	}
+	lang := spec.Language
+	if lang == "" {
+		var err error
+		if lang, err = LookupDateLanguage(opt.Language); err != nil {
+			lang = "en"
+		}
+	} else if _, err := LookupDateLanguage(lang); err != nil {
+		fail("Language", 0, 0, err)
+		lang = "en"
+	}
 	compile := func(name, src string) *Template {
 		t, err := Compile(src)
 		if err != nil {
@@ -211,6 +226,7 @@ func NewMerger(spec *Spec, h *Header, opt Options) (*Merger, error) {
 			return nil
 		}
 		m.addRefs(name, t)
+		t.SetLanguage(lang) // checked below
 		return t
 	}
 

@@ -51,6 +51,7 @@ type tplFilter struct {
 	kind   tplFilterKind
 	s1, s2 string // default: s1 fallback; truncate: s1 ellipsis; replace: s1 → s2; date: s1 format
 	n      int    // truncate: length including the ellipsis
+	names  *dateNames // date: day and month names; nil means English
 }
 
 // newTplFilter checks the arguments of filter name at offset off.
@@ -153,7 +154,7 @@ func (f *tplFilter) apply(v string) string {
 		}
 		return strings.ReplaceAll(v, f.s1, f.s2)
 	case tplFilterDate:
-		return tplFormatDate(v, f.s1)
+		return tplFormatDate(v, f.s1, f.names)
 	}
 	return v
 }
