@@ -55,7 +55,7 @@ type Spec struct {
 	// names the date filter writes (see LookupDateLanguage). "" means the
 	// user's language, Options.Language.
 	Language string
-	Body                                string   // LF line endings
+	Body     string // LF line endings
 
 	// Name is the file name used in located errors ("invite.tpl").
 	Name string

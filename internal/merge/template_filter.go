@@ -49,8 +49,8 @@ var tplFilterList = func() string {
 // time, so that apply never fails.
 type tplFilter struct {
 	kind   tplFilterKind
-	s1, s2 string // default: s1 fallback; truncate: s1 ellipsis; replace: s1 → s2; date: s1 format
-	n      int    // truncate: length including the ellipsis
+	s1, s2 string     // default: s1 fallback; truncate: s1 ellipsis; replace: s1 → s2; date: s1 format
+	n      int        // truncate: length including the ellipsis
 	names  *dateNames // date: day and month names; nil means English
 }
 
