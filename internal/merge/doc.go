@@ -67,6 +67,18 @@
 // characters) and say what was expected; unknown columns are
 // *UnknownColumnError with a suggestion.
 //
+// # Links from cells
+//
+// In an HTML body (written in HTML or derived from Markdown), a value that
+// starts the address of a link or image ([x]({{ V }}), href="{{ V }}",
+// src=…) may only be an http, https or mailto URL, or a bare e-mail
+// address, which gets mailto: in front; anything else (javascript:,
+// data:, file:, a relative address) is an *UnsafeLinkError for that row.
+// An address whose scheme the template writes (href="https://x/{{ V }}")
+// is not checked. An unquoted attribute value that holds an output is
+// quoted, and a Markdown autolink <{{ V }}> links to its value. Validate
+// warns (CodeLinkFromCell) about every column that starts a link.
+//
 // # Imports
 //
 // merge is the domain: it imports the standard library and golang.org/x/*

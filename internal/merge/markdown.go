@@ -53,6 +53,19 @@ func protectConstructs(src string) protected {
 			break
 		}
 		j += i + 2 + len(end)
+		if end == "}}" && i > 0 && rest[i-1] == '<' && j < len(rest) && rest[j] == '>' {
+			// An autolink <{{ V }}>, which goldmark would drop: a link
+			// whose text and address are the value.
+			b.WriteString(rest[:i-1])
+			b.WriteString("[")
+			p.writePlaceholder(&b, len(p.constructs))
+			b.WriteString("](")
+			p.writePlaceholder(&b, len(p.constructs))
+			b.WriteString(")")
+			p.constructs = append(p.constructs, rest[i:j])
+			rest = rest[j+1:]
+			continue
+		}
 		b.WriteString(rest[:i])
 		p.writePlaceholder(&b, len(p.constructs))
 		p.constructs = append(p.constructs, rest[i:j])

@@ -164,6 +164,7 @@ type Merger struct {
 	text    *Template
 	wrap    bool // wrap the rendered HTML in a minimal document
 	refs    []emptyRef
+	links   []Ref // columns that start a link address in the HTML body
 	bufs    sync.Pool
 }
 
@@ -292,6 +293,9 @@ func NewMerger(spec *Spec, h *Header, opt Options) (*Merger, error) {
 			m.html = m.derived("Body", hs, &errs)
 			m.text = m.derived("Body", ts, &errs)
 		}
+	}
+	if m.html != nil {
+		m.html, m.links = m.safeLinks(m.html, &errs)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)

@@ -100,6 +100,8 @@ type tplOutput struct {
 	ref     int
 	lit     string
 	filters []tplFilter
+	off     int  // offset of its {{ in the source
+	link    bool // starts the address of a link or image in HTML (see markLinks)
 }
 
 // tplOperand is one side of a comparison: a column (ref >= 0) whose trimmed
@@ -191,8 +193,10 @@ func (t *Template) Bind(h *Header) error {
 //
 // Render does not allocate when dst has room and no allocating filter
 // (upcase, downcase, capitalize, replace, date, a cutting truncate) is used.
-// Filters never fail: a value that is not a date stays as it is. The error is
-// always nil today and kept for future use.
+// Filters never fail: a value that is not a date stays as it is. The error
+// is an *UnsafeLinkError, only with html, when a value that starts the
+// address of a link or image (see markLinks) is not an http, https or
+// mailto URL; a bare e-mail address there gets mailto: in front.
 func (t *Template) Render(dst []byte, row []string, html bool) ([]byte, error) {
 	segs := t.segs
 	for pc := 0; pc < len(segs); {
@@ -201,8 +205,18 @@ func (t *Template) Render(dst []byte, row []string, html bool) ([]byte, error) {
 		case tplText:
 			dst = append(dst, s.text...)
 		case tplOut:
-			v := t.outputValue(&t.outs[s.arg], row)
+			o := &t.outs[s.arg]
+			v := t.outputValue(o, row)
 			if html {
+				if o.link {
+					var err error
+					if v, err = t.linkValue(o, v); err != nil {
+						return dst, err
+					}
+					if v != "" && !strings.Contains(v, ":") {
+						dst = append(dst, "mailto:"...)
+					}
+				}
 				dst = tplAppendHTML(dst, v)
 			} else {
 				dst = append(dst, v...)

@@ -227,7 +227,7 @@ func (p *tplParser) parseOutput(off int) (int, error) {
 	if c.done() {
 		return 0, p.errAt(off, "empty {{ }}: expected a column name, as in {{ FirstName }}")
 	}
-	out := tplOutput{ref: -1}
+	out := tplOutput{ref: -1, off: off}
 	var ref *Ref
 	switch ch := c.peek(); {
 	case ch == '[':
