@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/text/cases"
 	"golang.org/x/text/language"
@@ -176,6 +177,12 @@ func tplCase(pool *sync.Pool, v string, ascii func(string) string) string {
 	}
 	c := pool.Get().(*cases.Caser)
 	defer pool.Put(c)
+	// Span reads v in place: an unchanged value costs no allocation, where
+	// String always allocates its buffers.
+	c.Reset()
+	if n, err := c.Span(unsafe.Slice(unsafe.StringData(v), len(v)), true); n == len(v) && err == nil {
+		return v
+	}
 	return c.String(v)
 }
 
@@ -199,15 +206,16 @@ func tplCapitalize(v string) string {
 	if size == 0 {
 		return v
 	}
-	first := v[:size]
-	if tplIsASCII(first) {
-		first = strings.ToUpper(first)
-	} else {
-		c := tplTitle.Get().(*cases.Caser)
-		first = c.String(first)
-		tplTitle.Put(c)
-	}
 	rest := tplDowncase(v[size:])
+	if c := v[0]; c < utf8.RuneSelf {
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		} else if rest == v[size:] {
+			return v
+		}
+		return string(rune(c)) + rest
+	}
+	first := tplCase(&tplTitle, v[:size], nil)
 	if first == v[:size] && rest == v[size:] {
 		return v
 	}
