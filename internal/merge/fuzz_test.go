@@ -30,6 +30,8 @@ func FuzzCompileTemplate(f *testing.F) {
 		"{{- x -}} {% # note %} {{ 'lit' | upcase }}",
 		"{{ x", "{% if", "{% endif %}", "{{ a | nope }}", "{% if a %}", "{{ [\"\" }}",
 		"line\n\n  {% if x == %}", "é{{\xff}}", "{{ '{{' }}", "{% if 'a' == 1 %}{% endif %}",
+		"{% raw %} a {% b {{ c {% endraw %}", "{% comment %}{% raw %}{% endcomment %}{% endraw %}{% endcomment %}",
+		"{% if x contains'a' and'b' or\"c\" %}{{ x | upcase | capitalize }}{% endif %}",
 	} {
 		f.Add(s)
 	}
