@@ -30,6 +30,8 @@ func FuzzCompileTemplate(f *testing.F) {
 		"{{- x -}} {% # note %} {{ 'lit' | upcase }}",
 		"{{ x", "{% if", "{% endif %}", "{{ a | nope }}", "{% if a %}", "{{ [\"\" }}",
 		"line\n\n  {% if x == %}", "é{{\xff}}", "{{ '{{' }}", "{% if 'a' == 1 %}{% endif %}",
+		"{% raw %} a {% b {{ c {% endraw %}", "{% comment %}{% raw %}{% endcomment %}{% endraw %}{% endcomment %}",
+		"{% if x contains'a' and'b' or\"c\" %}{{ x | upcase | capitalize }}{% endif %}",
 	} {
 		f.Add(s)
 	}
@@ -92,6 +94,6 @@ func FuzzTemplateDate(f *testing.F) {
 		f.Add(s, "%d/%m/%Y %-H %j %p %B")
 	}
 	f.Fuzz(func(t *testing.T, value, format string) {
-		tplFormatDate(value, format)
+		tplFormatDate(value, format, nil)
 	})
 }

@@ -1,6 +1,8 @@
 package merge
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -42,6 +44,11 @@ func htmlToText(src string) string {
 		}
 	}
 }
+
+// maxTextListIndent is the deepest list level the text part indents: past
+// it, items stay at the same indentation, so that a body of thousands of
+// nested lists cannot make a text part quadratic in its size.
+const maxTextListIndent = 16
 
 type textConverter struct {
 	b       strings.Builder
@@ -90,7 +97,7 @@ func (c *textConverter) start(a atom.Atom, attrs map[string]string, selfClosing 
 	case atom.Li:
 		c.block(1)
 		c.flushNewlines()
-		indent := strings.Repeat("  ", max(0, len(c.lists)-1))
+		indent := strings.Repeat("  ", min(maxTextListIndent, max(0, len(c.lists)-1)))
 		marker := "- "
 		if k := len(c.lists) - 1; k >= 0 && c.lists[k] > 0 {
 			marker = itoa(c.lists[k]) + ". "
@@ -213,4 +220,207 @@ func itoa(n int) string {
 		return string(rune('0' + n))
 	}
 	return itoa(n/10) + string(rune('0'+n%10))
+}
+
+// ErrUnsafeLink is what every *UnsafeLinkError unwraps to.
+var ErrUnsafeLink = errors.New("link address is not http, https or mailto")
+
+// UnsafeLinkError is a cell that would start the address of a link or an
+// image with something other than http:, https: or mailto: (javascript:,
+// data:, file:, a relative address…), which a recipient's mail program
+// could run or resolve against something of theirs.
+type UnsafeLinkError struct {
+	Column string // the column as written in the template, "" for a literal
+	Value  string
+}
+
+func (e *UnsafeLinkError) Error() string {
+	return fmt.Sprintf("column %q: %q is not an http, https or mailto link", e.Column, clip(e.Value, 60))
+}
+
+// Unwrap returns ErrUnsafeLink.
+func (e *UnsafeLinkError) Unwrap() error { return ErrUnsafeLink }
+
+// linkValue checks the value of a link output and returns it trimmed: an
+// http, https or mailto URL, a bare e-mail address (Render writes mailto:
+// before it) or "".
+func (t *Template) linkValue(o *tplOutput, v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return v, nil
+	}
+	scheme, _, hasScheme := strings.Cut(v, ":")
+	switch {
+	case hasScheme && !strings.ContainsAny(scheme, "/?#@"):
+		for _, ok := range [...]string{"http", "https", "mailto"} {
+			if strings.EqualFold(scheme, ok) {
+				return v, nil
+			}
+		}
+	case !hasScheme && strings.Contains(v, "@") && !strings.ContainsAny(v, "/\\ \t\r\n"):
+		return v, nil
+	}
+	name := ""
+	if o.ref >= 0 {
+		name = t.refs[o.ref].Name
+	}
+	return "", &UnsafeLinkError{Column: name, Value: v}
+}
+
+// linkAttrs are the HTML attributes whose value is an address a mail
+// program follows or loads.
+var linkAttrs = map[string]bool{
+	"href": true, "src": true, "action": true, "formaction": true, "background": true,
+	"poster": true, "cite": true, "longdesc": true, "srcset": true, "xlink:href": true, "data": true,
+}
+
+// linkScan walks the tags of an HTML template, skipping template
+// constructs as units. For every attribute value it calls attr with the
+// attribute name, where the value starts and ends, and whether it was
+// quoted.
+func linkScan(src string, attr func(name string, start, end int, quoted bool)) {
+	skipConstruct := func(i int) int { // i at {{ or {%: the offset after it
+		closer := "}}"
+		if src[i+1] == '%' {
+			closer = "%}"
+		}
+		if j := strings.Index(src[i+2:], closer); j >= 0 {
+			return i + 2 + j + 2
+		}
+		return len(src)
+	}
+	isDelim := func(i int) bool { return i+1 < len(src) && src[i] == '{' && (src[i+1] == '{' || src[i+1] == '%') }
+	isSpace := func(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' }
+	for i := 0; i < len(src); {
+		switch {
+		case strings.HasPrefix(src[i:], "<!--"):
+			if j := strings.Index(src[i+4:], "-->"); j >= 0 {
+				i += 4 + j + 3
+			} else {
+				return
+			}
+			continue
+		case isDelim(i):
+			i = skipConstruct(i)
+			continue
+		case src[i] != '<' || i+1 >= len(src) || !(src[i+1] >= 'a' && src[i+1] <= 'z' || src[i+1] >= 'A' && src[i+1] <= 'Z'):
+			i++
+			continue
+		}
+		// A tag: its name, then attributes up to >.
+		i++
+		for i < len(src) && !isSpace(src[i]) && src[i] != '>' && src[i] != '/' {
+			i++
+		}
+		for i < len(src) && src[i] != '>' {
+			if isSpace(src[i]) || src[i] == '/' {
+				i++
+				continue
+			}
+			if isDelim(i) {
+				i = skipConstruct(i)
+				continue
+			}
+			nameStart := i
+			for i < len(src) && !isSpace(src[i]) && src[i] != '>' && src[i] != '=' && src[i] != '/' && !isDelim(i) {
+				i++
+			}
+			name := strings.ToLower(src[nameStart:i])
+			j := i
+			for j < len(src) && isSpace(src[j]) {
+				j++
+			}
+			if j >= len(src) || src[j] != '=' {
+				continue
+			}
+			j++
+			for j < len(src) && isSpace(src[j]) {
+				j++
+			}
+			if j < len(src) && (src[j] == '"' || src[j] == '\'') {
+				k := strings.IndexByte(src[j+1:], src[j])
+				if k < 0 {
+					return
+				}
+				attr(name, j+1, j+1+k, true)
+				i = j + 1 + k + 1
+				continue
+			}
+			k := j
+			for k < len(src) && !isSpace(src[k]) && src[k] != '>' {
+				if isDelim(k) {
+					k = skipConstruct(k)
+					continue
+				}
+				k++
+			}
+			attr(name, j, k, false)
+			i = k
+		}
+		i++
+	}
+}
+
+// quoteCellAttributes puts quotes around every unquoted attribute value that
+// holds a template output, so that a cell with a space or a > cannot add
+// attributes or end the tag: <a href={{ V }}> becomes <a href="{{ V }}">.
+func quoteCellAttributes(src string) string {
+	var b strings.Builder
+	last := 0
+	linkScan(src, func(_ string, start, end int, quoted bool) {
+		if quoted || !strings.Contains(src[start:end], "{{") {
+			return
+		}
+		b.WriteString(src[last:start])
+		b.WriteByte('"')
+		b.WriteString(src[start:end])
+		b.WriteByte('"')
+		last = end
+	})
+	if last == 0 {
+		return src
+	}
+	b.WriteString(src[last:])
+	return b.String()
+}
+
+// markLinks flags the outputs of an HTML template that start the value of
+// a link attribute (href="{{ V }}…", src=…): their cells decide what the
+// link does, so Render checks them (linkValue). An output after fixed text
+// (href="https://example.com/{{ V }}") is not flagged: the template chose
+// the scheme. It returns the flagged outputs' column references.
+func (t *Template) markLinks() []Ref {
+	starts := map[int]bool{}
+	linkScan(t.src, func(name string, start, end int, _ bool) {
+		if !linkAttrs[name] {
+			return
+		}
+		v := strings.TrimLeft(t.src[start:end], " \t\r\n\f")
+		if strings.HasPrefix(v, "{{") {
+			starts[end-len(v)] = true
+		}
+	})
+	var refs []Ref
+	for i := range t.outs {
+		o := &t.outs[i]
+		if starts[o.off] {
+			o.link = true
+			if o.ref >= 0 {
+				refs = append(refs, t.refs[o.ref])
+			}
+		}
+	}
+	return refs
+}
+
+// safeLinks quotes the unquoted attribute values of the HTML template t
+// that hold outputs, and flags its link outputs (markLinks). It returns the
+// template to render and the column references that start a link address.
+func (m *Merger) safeLinks(t *Template, errs *[]error) (*Template, []Ref) {
+	if q := quoteCellAttributes(t.Source()); q != t.Source() {
+		if t = m.derived("Body", q, errs); t == nil {
+			return nil, nil
+		}
+	}
+	return t, t.markLinks()
 }

@@ -36,14 +36,11 @@ type protected struct {
 // protectConstructs replaces every template construct in src by a placeholder.
 // An unterminated construct is left as is; the template compiler reports it.
 func protectConstructs(src string) protected {
-	p := protected{prefix: "qzsm"}
-	for strings.Contains(src, p.prefix) {
-		p.prefix += "q"
-	}
+	p := protected{prefix: placeholderPrefix(src)}
 	var b strings.Builder
 	rest := src
 	for {
-		i := indexConstructStart(rest)
+		i := tplNextDelim(rest, 0)
 		if i < 0 {
 			break
 		}
@@ -56,6 +53,19 @@ func protectConstructs(src string) protected {
 			break
 		}
 		j += i + 2 + len(end)
+		if end == "}}" && i > 0 && rest[i-1] == '<' && j < len(rest) && rest[j] == '>' {
+			// An autolink <{{ V }}>, which goldmark would drop: a link
+			// whose text and address are the value.
+			b.WriteString(rest[:i-1])
+			b.WriteString("[")
+			p.writePlaceholder(&b, len(p.constructs))
+			b.WriteString("](")
+			p.writePlaceholder(&b, len(p.constructs))
+			b.WriteString(")")
+			p.constructs = append(p.constructs, rest[i:j])
+			rest = rest[j+1:]
+			continue
+		}
 		b.WriteString(rest[:i])
 		p.writePlaceholder(&b, len(p.constructs))
 		p.constructs = append(p.constructs, rest[i:j])
@@ -66,15 +76,33 @@ func protectConstructs(src string) protected {
 	return p
 }
 
-func indexConstructStart(s string) int {
-	a, b := strings.Index(s, "{{"), strings.Index(s, "{%")
-	switch {
-	case a < 0:
-		return b
-	case b < 0:
-		return a
+// placeholderPrefix returns a prefix for placeholders that src does not
+// contain: "qzsm", or "qzsm" and four letters that never follow "qzsm" in src,
+// found in one pass whatever src holds. The letters are never q, so a
+// placeholder can only start at its own q, whatever text precedes it.
+func placeholderPrefix(src string) string {
+	const base = "qzsm"
+	if !strings.Contains(src, base) {
+		return base
 	}
-	return min(a, b)
+	used := map[string]bool{}
+	for rest := src; ; {
+		i := strings.Index(rest, base)
+		if i < 0 {
+			break
+		}
+		rest = rest[i+len(base):]
+		used[rest[:min(4, len(rest))]] = true
+	}
+	// 24⁴ candidates: more than a template of MaxTemplateSize bytes can
+	// rule out, one per 4 bytes at most.
+	const letters = "abcdefghijklmnoprstuvwyz"
+	for n := 0; ; n++ {
+		s := []byte{letters[n/(24*24*24)%24], letters[n/(24*24)%24], letters[n/24%24], letters[n%24]}
+		if !used[string(s)] || n >= 24*24*24*24-1 {
+			return base + string(s)
+		}
+	}
 }
 
 func (p *protected) writePlaceholder(b *strings.Builder, n int) {
@@ -180,6 +208,9 @@ func (p *protected) unwrapTagParagraphs(html string) string {
 // markdownTemplates turns a Markdown body into the sources of two templates:
 // HTML (to be rendered with escaping) and plain text.
 func markdownTemplates(body string) (htmlSrc, textSrc string, err error) {
+	if err := markdownLimits(body); err != nil {
+		return "", "", err
+	}
 	p := protectConstructs(body)
 	var buf bytes.Buffer
 	if err := markdown.Convert([]byte(p.text), &buf); err != nil {
@@ -193,4 +224,145 @@ func markdownTemplates(body string) (htmlSrc, textSrc string, err error) {
 func htmlTextTemplate(body string) string {
 	p := protectConstructs(body)
 	return p.restore(htmlToText(p.text))
+}
+
+// maxMarkdownNesting is how deeply blockquotes and lists may nest in a
+// Markdown body. Goldmark's time grows with the square of the nesting (100,000
+// nested > took 9 s); no letter nests more than a few levels.
+const maxMarkdownNesting = 100
+
+// maxMarkdownBracketWork bounds the sum, over the paragraphs of a Markdown
+// body, of the paragraph's [ count times its length in bytes: goldmark looks
+// for the end of every unfinished link ([x]( or [a]: …) up to the end of its
+// paragraph, so that its time is that product. 1<<28 is a few tenths of a
+// second; a letter with a link every line uses well under 1/1000 of it.
+const maxMarkdownBracketWork = 1 << 28
+
+// markdownLimits refuses, before goldmark sees it, a Markdown body whose
+// rendering time would grow faster than its size: blockquotes and lists
+// nested deeper than maxMarkdownNesting, or paragraphs with too many
+// brackets for their length. The error is a *SyntaxError located in the
+// body. Nesting is estimated from each line's > and list markers and from
+// the list items its indentation keeps it in, which may overcount indented
+// lists by up to a half but never misses a level goldmark would open.
+func markdownLimits(body string) error {
+	if len(body) > MaxTemplateSize {
+		return &SyntaxError{Line: 1, Col: 1, Msg: fmt.Sprintf("the template is larger than %d KiB", MaxTemplateSize>>10)}
+	}
+	var items []int // content columns of the open list items, after the line's leading > markers
+	work := 0
+	paraLine, paraBytes, paraBrackets := 0, 0, 0
+	endParagraph := func() error {
+		work += paraBrackets * paraBytes
+		if work > maxMarkdownBracketWork {
+			return &SyntaxError{Line: paraLine, Col: 1, Msg: "too many [ brackets in this paragraph for its length: separate its lines with blank lines"}
+		}
+		paraBytes, paraBrackets = 0, 0
+		return nil
+	}
+	lineNo := 0
+	for rest := body; rest != ""; {
+		var l string
+		l, rest, _ = strings.Cut(rest, "\n")
+		lineNo++
+		i, quotes := 0, 0
+		for {
+			j := i
+			for j < len(l) && (l[j] == ' ' || l[j] == '\t') {
+				j++
+			}
+			if j < len(l) && l[j] == '>' {
+				quotes++
+				i = j + 1
+				continue
+			}
+			break
+		}
+		if quotes > maxMarkdownNesting {
+			return &SyntaxError{Line: lineNo, Col: 1, Msg: fmt.Sprintf("blockquotes nested deeper than %d levels", maxMarkdownNesting)}
+		}
+		col, pos := 0, i
+		for pos < len(l) && (l[pos] == ' ' || l[pos] == '\t') {
+			col = markdownAdvance(col, l[pos])
+			pos++
+		}
+		if pos == len(l) { // blank, or only > markers: a paragraph ends
+			if err := endParagraph(); err != nil {
+				return err
+			}
+			continue
+		}
+		if paraBytes == 0 {
+			paraLine = lineNo
+		}
+		paraBytes += len(l) + 1
+		paraBrackets += strings.Count(l, "[")
+		for len(items) > 0 && items[len(items)-1] > col {
+			items = items[:len(items)-1]
+		}
+		depth, lists := quotes+len(items), len(items)
+		for pos < len(l) && depth <= maxMarkdownNesting {
+			n := markdownMarker(l[pos:])
+			if n == 0 {
+				break
+			}
+			depth++
+			if l[pos] != '>' {
+				lists++
+				items = append(items, col+n+1)
+			}
+			for k := 0; k < n; k++ {
+				col = markdownAdvance(col, l[pos])
+				pos++
+			}
+			for pos < len(l) && (l[pos] == ' ' || l[pos] == '\t') {
+				col = markdownAdvance(col, l[pos])
+				pos++
+			}
+		}
+		if depth > maxMarkdownNesting {
+			what := "blockquotes"
+			if lists > depth-lists {
+				what = "lists"
+			}
+			return &SyntaxError{Line: lineNo, Col: 1, Msg: fmt.Sprintf("%s nested deeper than %d levels", what, maxMarkdownNesting)}
+		}
+	}
+	return endParagraph()
+}
+
+// markdownAdvance returns the column after c at col, tabs stopping every 4.
+func markdownAdvance(col int, c byte) int {
+	if c == '\t' {
+		return col + 4 - col%4
+	}
+	return col + 1
+}
+
+// markdownMarker returns the length of the blockquote (>) or list marker
+// (-, +, *, 1. or 1)) that s starts with, or 0. A list marker must be
+// followed by white space or the end of the line.
+func markdownMarker(s string) int {
+	if s[0] == '>' {
+		return 1
+	}
+	n := 0
+	switch {
+	case s[0] == '-' || s[0] == '+' || s[0] == '*':
+		n = 1
+	case s[0] >= '0' && s[0] <= '9':
+		for n < len(s) && n < 9 && s[n] >= '0' && s[n] <= '9' {
+			n++
+		}
+		if n == len(s) || s[n] != '.' && s[n] != ')' {
+			return 0
+		}
+		n++
+	default:
+		return 0
+	}
+	if n < len(s) && s[n] != ' ' && s[n] != '\t' {
+		return 0
+	}
+	return n
 }

@@ -35,6 +35,11 @@ type Options struct {
 	// MaxRecipients is the most To+Cc+Bcc addresses one message may have;
 	// 0 means 500 (Exchange Online's limit).
 	MaxRecipients int
+	// Language is the user's language (a BCP 47 tag such as "fr" or
+	// "pt-BR"), for the day and month names of the date filter when the
+	// template has no Language: header. "" or a language the date filter
+	// does not write (see DateLanguages) means English.
+	Language string
 }
 
 // maxSubjectRunes is the longest subject accepted, in characters.
@@ -159,6 +164,7 @@ type Merger struct {
 	text    *Template
 	wrap    bool // wrap the rendered HTML in a minimal document
 	refs    []emptyRef
+	links   []Ref // columns that start a link address in the HTML body
 	bufs    sync.Pool
 }
 
@@ -188,6 +194,16 @@ func NewMerger(spec *Spec, h *Header, opt Options) (*Merger, error) {
 		fe.Line, fe.Col = m.filePos(fieldName, tplLine, tplCol)
 		errs = append(errs, fe)
 	}
+	lang := spec.Language
+	if lang == "" {
+		var err error
+		if lang, err = LookupDateLanguage(opt.Language); err != nil {
+			lang = "en"
+		}
+	} else if _, err := LookupDateLanguage(lang); err != nil {
+		fail("Language", 0, 0, err)
+		lang = "en"
+	}
 	compile := func(name, src string) *Template {
 		t, err := Compile(src)
 		if err != nil {
@@ -211,6 +227,7 @@ func NewMerger(spec *Spec, h *Header, opt Options) (*Merger, error) {
 			return nil
 		}
 		m.addRefs(name, t)
+		t.SetLanguage(lang) // checked below
 		return t
 	}
 
@@ -264,13 +281,21 @@ func NewMerger(spec *Spec, h *Header, opt Options) (*Merger, error) {
 		default: // "" and FormatMarkdown
 			hs, ts, err := markdownTemplates(spec.Body)
 			if err != nil {
-				fail("Body", 0, 0, err)
+				var se *SyntaxError
+				if errors.As(err, &se) {
+					fail("Body", se.Line, se.Col, err)
+				} else {
+					fail("Body", 0, 0, err)
+				}
 				break
 			}
 			m.wrap = true
 			m.html = m.derived("Body", hs, &errs)
 			m.text = m.derived("Body", ts, &errs)
 		}
+	}
+	if m.html != nil {
+		m.html, m.links = m.safeLinks(m.html, &errs)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)

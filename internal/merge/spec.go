@@ -51,7 +51,11 @@ type Spec struct {
 	From, To, Cc, Bcc, ReplyTo, Subject string   // raw template text of each header
 	Attachments                         []string // each `Attachment:` line (repeatable), templated paths
 	Format                              Format   // "" means FormatMarkdown
-	Body                                string   // LF line endings
+	// Language is the `Language:` header: the language of the day and month
+	// names the date filter writes (see LookupDateLanguage). "" means the
+	// user's language, Options.Language.
+	Language string
+	Body     string // LF line endings
 
 	// Name is the file name used in located errors ("invite.tpl").
 	Name string
@@ -69,7 +73,7 @@ type Spec struct {
 const maxSpecSize = 8 << 20
 
 // specHeaders are the known header names in file order, as String writes them.
-var specHeaders = []string{"From", "To", "Cc", "Bcc", "Reply-To", "Subject", "Attachment", "Format"}
+var specHeaders = []string{"From", "To", "Cc", "Bcc", "Reply-To", "Subject", "Attachment", "Format", "Language"}
 
 // ParseSpec reads a template file. Header names are case-insensitive; a line
 // starting with a space or a tab continues the previous header (folding);
@@ -154,6 +158,11 @@ func ParseSpec(r io.Reader, name string) (*Spec, error) {
 	default:
 		return nil, &SpecError{File: name, Line: s.Lines["Format"], Msg: fmt.Sprintf("Format: %q is not markdown, html or text", string(s.Format))}
 	}
+	if s.Language != "" {
+		if _, err := LookupDateLanguage(s.Language); err != nil {
+			return nil, &SpecError{File: name, Line: s.Lines["Language"], Msg: "Language: " + strings.TrimPrefix(err.Error(), ErrLanguage.Error()+" ")}
+		}
+	}
 	if _, ok := seen["To"]; !ok || s.To == "" {
 		return nil, &SpecError{File: name, Line: seen["To"], Msg: "missing To: header (who receives each message)"}
 	}
@@ -197,6 +206,8 @@ func (s *Spec) fieldPtr(field string) *string {
 		return &s.Subject
 	case "Format":
 		return (*string)(&s.Format)
+	case "Language":
+		return &s.Language
 	}
 	if n, ok := strings.CutPrefix(field, "Attachment "); ok {
 		i, err := strconv.Atoi(n)
@@ -227,6 +238,7 @@ func (s *Spec) String() string {
 		head("Attachment", a)
 	}
 	head("Format", string(s.Format))
+	head("Language", s.Language)
 	w.WriteString("\n")
 	w.WriteString(s.Body)
 	w.Flush()

@@ -100,6 +100,8 @@ type tplOutput struct {
 	ref     int
 	lit     string
 	filters []tplFilter
+	off     int  // offset of its {{ in the source
+	link    bool // starts the address of a link or image in HTML (see markLinks)
 }
 
 // tplOperand is one side of a comparison: a column (ref >= 0) whose trimmed
@@ -130,10 +132,19 @@ type tplCond struct {
 	and  []bool // and[i] joins cmps[i] and cmps[i+1]; false means or
 }
 
+// MaxTemplateSize is the largest template Compile accepts, in bytes: 1 MiB,
+// a hundred times a long letter. It bounds the time and memory a template
+// file from someone else can cost before anything is sent.
+const MaxTemplateSize = 1 << 20
+
 // Compile parses src. It checks syntax only (column names are resolved by
-// Bind); the error, if any, is a *SyntaxError.
+// Bind); the error, if any, is a *SyntaxError. A template larger than
+// MaxTemplateSize is refused, located where it exceeds the limit.
 func Compile(src string) (*Template, error) {
 	p := newTplParser(src)
+	if len(src) > MaxTemplateSize {
+		return nil, p.errAt(MaxTemplateSize, "the template is larger than %d KiB", MaxTemplateSize>>10)
+	}
 	if err := p.parse(); err != nil {
 		return nil, err
 	}
@@ -182,8 +193,10 @@ func (t *Template) Bind(h *Header) error {
 //
 // Render does not allocate when dst has room and no allocating filter
 // (upcase, downcase, capitalize, replace, date, a cutting truncate) is used.
-// Filters never fail: a value that is not a date stays as it is. The error is
-// always nil today and kept for future use.
+// Filters never fail: a value that is not a date stays as it is. The error
+// is an *UnsafeLinkError, only with html, when a value that starts the
+// address of a link or image (see markLinks) is not an http, https or
+// mailto URL; a bare e-mail address there gets mailto: in front.
 func (t *Template) Render(dst []byte, row []string, html bool) ([]byte, error) {
 	segs := t.segs
 	for pc := 0; pc < len(segs); {
@@ -192,8 +205,18 @@ func (t *Template) Render(dst []byte, row []string, html bool) ([]byte, error) {
 		case tplText:
 			dst = append(dst, s.text...)
 		case tplOut:
-			v := t.outputValue(&t.outs[s.arg], row)
+			o := &t.outs[s.arg]
+			v := t.outputValue(o, row)
 			if html {
+				if o.link {
+					var err error
+					if v, err = t.linkValue(o, v); err != nil {
+						return dst, err
+					}
+					if v != "" && !strings.Contains(v, ":") {
+						dst = append(dst, "mailto:"...)
+					}
+				}
 				dst = tplAppendHTML(dst, v)
 			} else {
 				dst = append(dst, v...)

@@ -1,15 +1,20 @@
 package merge
 
 import (
+	"errors"
+	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/text/language"
 )
 
 // tplFormatDate is the date filter: it parses v (see tplParseDate) and
 // formats it with the strftime format; a value that is not a date, or an
 // empty format, leaves v unchanged.
-func tplFormatDate(v, format string) string {
+func tplFormatDate(v, format string, names *dateNames) string {
 	if format == "" {
 		return v
 	}
@@ -17,7 +22,7 @@ func tplFormatDate(v, format string) string {
 	if !ok {
 		return v
 	}
-	return string(tplStrftime(make([]byte, 0, len(format)+16), t, format))
+	return string(tplStrftime(make([]byte, 0, len(format)+16), t, format, names))
 }
 
 // tplISOLayouts are tried first, in order.
@@ -233,9 +238,12 @@ func tplParseWordDate(s string) (time.Time, bool) {
 
 // tplStrftime appends t formatted with the strftime directives %d %e %m %Y
 // %y %H %I %M %S %p %B %b %A %a %j %%, with Ruby's - flag for no padding
-// (%-d, %-m, %-H, %-I). Names are English, as in Liquid. Other directives
-// are copied as written.
-func tplStrftime(dst []byte, t time.Time, f string) []byte {
+// (%-d, %-m, %-H, %-I). Names are those of names (nil means English, as in
+// Liquid). Other directives are copied as written.
+func tplStrftime(dst []byte, t time.Time, f string, names *dateNames) []byte {
+	if names == nil {
+		names = dateLanguages["en"]
+	}
 	for i := 0; i < len(f); i++ {
 		c := f[i]
 		if c != '%' || i+1 >= len(f) {
@@ -290,13 +298,13 @@ func tplStrftime(dst []byte, t time.Time, f string) []byte {
 				dst = append(dst, "PM"...)
 			}
 		case 'B':
-			dst = append(dst, t.Month().String()...)
+			dst = append(dst, names.months[t.Month()-1]...)
 		case 'b':
-			dst = append(dst, t.Month().String()[:3]...)
+			dst = append(dst, names.monthsAbbr[t.Month()-1]...)
 		case 'A':
-			dst = append(dst, t.Weekday().String()...)
+			dst = append(dst, names.days[t.Weekday()]...)
 		case 'a':
-			dst = append(dst, t.Weekday().String()[:3]...)
+			dst = append(dst, names.daysAbbr[t.Weekday()]...)
 		case '%':
 			dst = append(dst, '%')
 		default:
@@ -304,4 +312,110 @@ func tplStrftime(dst []byte, t time.Time, f string) []byte {
 		}
 	}
 	return dst
+}
+
+// dateNames are the day and month names of one language, for %A %a %B %b.
+type dateNames struct {
+	months, monthsAbbr [12]string
+	days, daysAbbr     [7]string // Sunday first, as time.Weekday
+}
+
+// dateLanguages are the languages the date filter writes. The names are
+// Unicode CLDR's Gregorian calendar, format context, wide and abbreviated
+// (abbreviations keep CLDR's final dot, as in "janv."), written in the
+// case CLDR gives; English is Liquid's (Ruby's strftime). golang.org/x/text
+// carries no calendar names, hence this table.
+var dateLanguages = map[string]*dateNames{
+	"en": {
+		months:     [12]string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
+		monthsAbbr: [12]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"},
+		days:       [7]string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"},
+		daysAbbr:   [7]string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"},
+	},
+	"fr": {
+		months:     [12]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"},
+		monthsAbbr: [12]string{"janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."},
+		days:       [7]string{"dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"},
+		daysAbbr:   [7]string{"dim.", "lun.", "mar.", "mer.", "jeu.", "ven.", "sam."},
+	},
+	"de": {
+		months:     [12]string{"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"},
+		monthsAbbr: [12]string{"Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sept.", "Okt.", "Nov.", "Dez."},
+		days:       [7]string{"Sonntag", "Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag"},
+		daysAbbr:   [7]string{"So.", "Mo.", "Di.", "Mi.", "Do.", "Fr.", "Sa."},
+	},
+	"es": {
+		months:     [12]string{"enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"},
+		monthsAbbr: [12]string{"ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic"},
+		days:       [7]string{"domingo", "lunes", "martes", "miércoles", "jueves", "viernes", "sábado"},
+		daysAbbr:   [7]string{"dom", "lun", "mar", "mié", "jue", "vie", "sáb"},
+	},
+	"it": {
+		months:     [12]string{"gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre", "ottobre", "novembre", "dicembre"},
+		monthsAbbr: [12]string{"gen", "feb", "mar", "apr", "mag", "giu", "lug", "ago", "set", "ott", "nov", "dic"},
+		days:       [7]string{"domenica", "lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato"},
+		daysAbbr:   [7]string{"dom", "lun", "mar", "mer", "gio", "ven", "sab"},
+	},
+	"nl": {
+		months:     [12]string{"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"},
+		monthsAbbr: [12]string{"jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"},
+		days:       [7]string{"zondag", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag"},
+		daysAbbr:   [7]string{"zo", "ma", "di", "wo", "do", "vr", "za"},
+	},
+	"pt": {
+		months:     [12]string{"janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro", "novembro", "dezembro"},
+		monthsAbbr: [12]string{"jan.", "fev.", "mar.", "abr.", "mai.", "jun.", "jul.", "ago.", "set.", "out.", "nov.", "dez."},
+		days:       [7]string{"domingo", "segunda-feira", "terça-feira", "quarta-feira", "quinta-feira", "sexta-feira", "sábado"},
+		daysAbbr:   [7]string{"dom.", "seg.", "ter.", "qua.", "qui.", "sex.", "sáb."},
+	},
+}
+
+// DateLanguages returns the languages the date filter writes day and month
+// names in (base ISO 639-1 codes), sorted.
+func DateLanguages() []string {
+	out := make([]string, 0, len(dateLanguages))
+	for k := range dateLanguages {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ErrLanguage is what LookupDateLanguage's error wraps.
+var ErrLanguage = errors.New("unsupported language")
+
+// LookupDateLanguage reads a BCP 47 tag ("fr", "fr-CA", "pt_BR", "FR") and
+// returns the base language whose names the date filter writes. "" is
+// English. Any other language is an error wrapping ErrLanguage that lists
+// the supported ones.
+func LookupDateLanguage(tag string) (string, error) {
+	tag = strings.TrimSpace(strings.ReplaceAll(tag, "_", "-"))
+	if tag == "" {
+		return "en", nil
+	}
+	t, err := language.Parse(tag)
+	if err == nil {
+		base, _ := t.Base()
+		if _, ok := dateLanguages[base.String()]; ok {
+			return base.String(), nil
+		}
+	}
+	return "", fmt.Errorf("%w %q: expected one of %s", ErrLanguage, tag, strings.Join(DateLanguages(), ", "))
+}
+
+// SetLanguage makes the date filters of t write day and month names in
+// lang, as LookupDateLanguage reads it. Like Bind, it must not run
+// concurrently with Render.
+func (t *Template) SetLanguage(lang string) error {
+	code, err := LookupDateLanguage(lang)
+	if err != nil {
+		return err
+	}
+	names := dateLanguages[code]
+	for i := range t.outs {
+		for j := range t.outs[i].filters {
+			t.outs[i].filters[j].names = names
+		}
+	}
+	return nil
 }

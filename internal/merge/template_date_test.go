@@ -60,7 +60,7 @@ func TestDateFilter(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := tplFormatDate(tc.value, tc.format); got != tc.want {
+			if got := tplFormatDate(tc.value, tc.format, nil); got != tc.want {
 				t.Errorf("date(%q, %q) = %q; want %q", tc.value, tc.format, got, tc.want)
 			}
 		})
@@ -75,7 +75,7 @@ func TestDateFilterNow(t *testing.T) {
 	if got != before.Format("2006-01-02") && got != after.Format("2006-01-02") {
 		t.Errorf("Render(%q) = %q; want today's date %s", src, got, before.Format("2006-01-02"))
 	}
-	if got := tplFormatDate("TODAY", "%Y"); strings.Contains(got, "TODAY") {
+	if got := tplFormatDate("TODAY", "%Y", nil); strings.Contains(got, "TODAY") {
 		t.Errorf("date(%q, %q) = %q; want the current year", "TODAY", "%Y", got)
 	}
 }

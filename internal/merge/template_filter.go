@@ -4,8 +4,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode"
+	"sync"
 	"unicode/utf8"
+	"unsafe"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/language"
 )
 
 type tplFilterKind uint8
@@ -46,8 +50,9 @@ var tplFilterList = func() string {
 // time, so that apply never fails.
 type tplFilter struct {
 	kind   tplFilterKind
-	s1, s2 string // default: s1 fallback; truncate: s1 ellipsis; replace: s1 → s2; date: s1 format
-	n      int    // truncate: length including the ellipsis
+	s1, s2 string     // default: s1 fallback; truncate: s1 ellipsis; replace: s1 → s2; date: s1 format
+	n      int        // truncate: length including the ellipsis
+	names  *dateNames // date: day and month names; nil means English
 }
 
 // newTplFilter checks the arguments of filter name at offset off.
@@ -135,9 +140,9 @@ func (f *tplFilter) apply(v string) string {
 		}
 		return v
 	case tplFilterUpcase:
-		return strings.ToUpper(v)
+		return tplUpcase(v)
 	case tplFilterDowncase:
-		return strings.ToLower(v)
+		return tplDowncase(v)
 	case tplFilterCapitalize:
 		return tplCapitalize(v)
 	case tplFilterStrip:
@@ -150,24 +155,71 @@ func (f *tplFilter) apply(v string) string {
 		}
 		return strings.ReplaceAll(v, f.s1, f.s2)
 	case tplFilterDate:
-		return tplFormatDate(v, f.s1)
+		return tplFormatDate(v, f.s1, f.names)
 	}
 	return v
 }
 
-// tplCapitalize upper-cases the first character and lower-cases the rest,
-// as Liquid (Ruby's String#capitalize) does: "jEAN-pierre" -> "Jean-pierre".
+// Casers map case with Unicode's full rules (ß → SS, ﬁ → FI, as Ruby
+// does for Liquid) where strings.ToUpper maps one character to one. A
+// cases.Caser keeps state, so each render takes its own from a pool.
+var (
+	tplUpper = sync.Pool{New: func() any { c := cases.Upper(language.Und); return &c }}
+	tplLower = sync.Pool{New: func() any { c := cases.Lower(language.Und); return &c }}
+	tplTitle = sync.Pool{New: func() any { c := cases.Title(language.Und, cases.NoLower); return &c }}
+)
+
+// tplCase maps v with a Caser from pool; ASCII takes the strings fast path,
+// whose result is the same and which allocates nothing when v is unchanged.
+func tplCase(pool *sync.Pool, v string, ascii func(string) string) string {
+	if tplIsASCII(v) {
+		return ascii(v)
+	}
+	c := pool.Get().(*cases.Caser)
+	defer pool.Put(c)
+	// Span reads v in place: an unchanged value costs no allocation, where
+	// String always allocates its buffers.
+	c.Reset()
+	if n, err := c.Span(unsafe.Slice(unsafe.StringData(v), len(v)), true); n == len(v) && err == nil {
+		return v
+	}
+	return c.String(v)
+}
+
+func tplIsASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+func tplUpcase(v string) string   { return tplCase(&tplUpper, v, strings.ToUpper) }
+func tplDowncase(v string) string { return tplCase(&tplLower, v, strings.ToLower) }
+
+// tplCapitalize title-cases the first character and lower-cases the rest,
+// as Liquid (Ruby's String#capitalize) does: "jEAN-pierre" -> "Jean-pierre",
+// "ßa" -> "Ssa", "ﬁx" -> "Fix".
 func tplCapitalize(v string) string {
-	r, size := utf8.DecodeRuneInString(v)
+	_, size := utf8.DecodeRuneInString(v)
 	if size == 0 {
 		return v
 	}
-	rest := strings.ToLower(v[size:])
-	up := unicode.ToTitle(r)
-	if up == r && rest == v[size:] {
+	rest := tplDowncase(v[size:])
+	if c := v[0]; c < utf8.RuneSelf {
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		} else if rest == v[size:] {
+			return v
+		}
+		return string(rune(c)) + rest
+	}
+	first := tplCase(&tplTitle, v[:size], nil)
+	if first == v[:size] && rest == v[size:] {
 		return v
 	}
-	return string(up) + rest
+	return first + rest
 }
 
 // tplTruncate shortens v to n characters counting the ellipsis, as Liquid

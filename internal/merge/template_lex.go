@@ -114,11 +114,24 @@ func (c *tplCursor) operator() string {
 			return op
 		}
 	}
-	at := c.pos
-	if w := c.word(); w == "contains" {
-		return w
+	return c.keyword("contains")
+}
+
+// keyword reads one of kws when the markup continues with it and then white
+// space, a quote, a [ or the end, as Liquid's lexer ends a word there:
+// x contains'a' and x and'a' hold operators. It returns "" and leaves the
+// cursor where it was otherwise.
+func (c *tplCursor) keyword(kws ...string) string {
+	r := c.s[c.pos:c.end]
+	for _, kw := range kws {
+		if !strings.HasPrefix(r, kw) {
+			continue
+		}
+		if len(r) == len(kw) || tplIsSpace(r[len(kw)]) || strings.IndexByte(`'"[`, r[len(kw)]) >= 0 {
+			c.pos += len(kw)
+			return kw
+		}
 	}
-	c.pos = at
 	return ""
 }
 

@@ -2,6 +2,7 @@ package merge
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -226,7 +227,7 @@ func (p *tplParser) parseOutput(off int) (int, error) {
 	if c.done() {
 		return 0, p.errAt(off, "empty {{ }}: expected a column name, as in {{ FirstName }}")
 	}
-	out := tplOutput{ref: -1}
+	out := tplOutput{ref: -1, off: off}
 	var ref *Ref
 	switch ch := c.peek(); {
 	case ch == '[':
@@ -401,7 +402,7 @@ func (p *tplParser) parseTag(off int) (int, error) {
 		if err := noArgs(); err != nil {
 			return 0, err
 		}
-		return p.parseRawOrComment(off, name, next, rstrip)
+		return p.parseRawOrComment(off, name, next)
 	case "endraw", "endcomment":
 		return 0, p.errAt(off, "{%% %s %%} without {%% %s %%}", name, strings.TrimPrefix(name, "end"))
 	default:
@@ -422,64 +423,147 @@ func (p *tplParser) top(off int, name string) (*tplBlock, error) {
 	return p.stack[len(p.stack)-1], nil
 }
 
-// parseRawOrComment skips to the matching {% endraw %} or {% endcomment %}.
-// Raw text is emitted as is; comments nest and are dropped.
-func (p *tplParser) parseRawOrComment(off int, name string, bodyStart int, trimBody bool) (int, error) {
-	endName := "end" + name
-	depth := 0
-	for pos := bodyStart; ; {
-		j := strings.Index(p.src[pos:], "{%")
-		if j < 0 {
-			return 0, p.errAt(off, "unclosed {%% %s %%}: expected {%% %s %%}", name, endName)
-		}
-		j += pos
-		tag, lstrip, rstrip, after, ok := tplPeekTag(p.src, j)
-		if !ok { // no %} left at all: nothing can close the block
-			return 0, p.errAt(off, "unclosed {%% %s %%}: expected {%% %s %%}", name, endName)
-		}
-		switch {
-		case name == "comment" && tag == "comment":
-			depth++
-		case tag == endName && depth > 0:
-			depth--
-		case tag == endName:
-			if name == "raw" {
-				body := p.src[bodyStart:j]
-				if trimBody {
-					body = strings.TrimLeft(body, " \t\n\r\v\f")
-				}
-				if lstrip {
-					body = strings.TrimRight(body, " \t\n\r\v\f")
-				}
-				p.trimNext = false
-				p.emitText(body, false)
-			}
-			p.trimNext = rstrip
-			return after, nil
-		}
-		pos = after
+// parseRawOrComment skips to the matching {% endraw %} or {% endcomment %}
+// the way Liquid does: the text after the tag is cut into Liquid's tokens
+// (tplLiquidToken); a raw block ends at the first token that ends with an
+// endraw tag, even after a stray {% or {{ (which stay text); a comment ends
+// at the endcomment that closes every comment opened inside it, and a raw
+// block inside a comment is part of it. The whitespace control of the
+// opening tag's -%} and of the closing tag's {%- applies outside only: it
+// never trims the raw text, as in Liquid.
+func (p *tplParser) parseRawOrComment(off int, name string, bodyStart int) (int, error) {
+	unclosed := func(tag string) error {
+		return p.errAt(off, "unclosed {%% %s %%}: expected {%% end%s %%}", tag, tag)
 	}
+	if name == "raw" {
+		cut, next, rstrip, ok := tplSkipRaw(p.src, bodyStart)
+		if !ok {
+			return 0, unclosed("raw")
+		}
+		p.trimNext = false
+		p.emitText(p.src[bodyStart:cut], false)
+		p.trimNext = rstrip
+		return next, nil
+	}
+	depth := 1
+	for pos := bodyStart; pos < len(p.src); {
+		end := tplLiquidToken(p.src, pos)
+		tag := tplTokenTagName(p.src[pos:end])
+		next := end
+		switch tag {
+		case "raw":
+			_, n, _, ok := tplSkipRaw(p.src, end)
+			if !ok {
+				return 0, unclosed("raw")
+			}
+			next = n
+		case "comment":
+			depth++
+		case "endcomment":
+			depth--
+		}
+		if depth == 0 {
+			p.trimNext = strings.HasSuffix(p.src[pos:end], "-%}")
+			return end, nil
+		}
+		pos = next
+	}
+	return 0, unclosed("comment")
 }
 
-// tplPeekTag reads the name of the {% … %} tag at off without compiling it.
-// ok is false when the tag is not closed.
-func tplPeekTag(src string, off int) (name string, lstrip, rstrip bool, next int, ok bool) {
-	start := off + 2
-	if start < len(src) && src[start] == '-' {
-		start++
-		lstrip = true
+// tplSkipRaw finds the end of a raw block whose text starts at pos: cut is
+// where the text ends (at the last {% of the token that holds the endraw),
+// next is the offset after that token, rstrip whether it ends with -%}.
+func tplSkipRaw(src string, pos int) (cut, next int, rstrip, ok bool) {
+	for pos < len(src) {
+		end := tplLiquidToken(src, pos)
+		if k := tplEndrawAt(src[pos:end]); k >= 0 {
+			return pos + k, end, strings.HasSuffix(src[pos:end], "-%}"), true
+		}
+		pos = end
 	}
-	j := strings.Index(src[start:], "%}")
-	if j < 0 {
-		return "", false, false, 0, false
+	return 0, 0, false, false
+}
+
+// tplEndrawAt is Liquid's FullTokenPossiblyInvalid match for endraw: when
+// token ends with %} and its last {% followed by a word opens an endraw
+// tag, it returns the offset of that {%; otherwise -1.
+func tplEndrawAt(token string) int {
+	if !strings.HasSuffix(token, "%}") {
+		return -1
 	}
-	end := start + j
-	next = end + 2
-	if end > start && src[end-1] == '-' {
-		end--
-		rstrip = true
+	for k := strings.LastIndex(token, "{%"); k >= 0; k = strings.LastIndex(token[:k], "{%") {
+		if k+2 > len(token)-2 {
+			continue
+		}
+		if w, found := tplTagWord(token[k+2 : len(token)-2]); found {
+			if w == "endraw" {
+				return k
+			}
+			return -1
+		}
 	}
-	return strings.TrimSpace(src[start:end]), lstrip, rstrip, next, true
+	return -1
+}
+
+// tplTagWord reads an optional -, white space and a word (ASCII letters,
+// digits, _) at the start of s; found is false when no word is there.
+func tplTagWord(s string) (string, bool) {
+	s = strings.TrimPrefix(s, "-")
+	s = strings.TrimLeft(s, " \t\n\r\v\f")
+	n := 0
+	for n < len(s) && (s[n] == '_' || s[n] >= 'a' && s[n] <= 'z' || s[n] >= 'A' && s[n] <= 'Z' || s[n] >= '0' && s[n] <= '9') {
+		n++
+	}
+	return s[:n], n > 0
+}
+
+// tplTokenTagName is the name of the tag token (Liquid's FullToken): the
+// word right after {% (and an optional -), or "" for text, outputs and
+// tokens that do not end with %}.
+func tplTokenTagName(token string) string {
+	if !strings.HasPrefix(token, "{%") || len(token) < 4 || !strings.HasSuffix(token, "%}") {
+		return ""
+	}
+	w, _ := tplTagWord(token[2 : len(token)-2])
+	return w
+}
+
+// tplLiquidToken returns the end of the token that starts at pos, cut as
+// Liquid's tokenizer cuts a template: text up to the next {{ or {%; a tag
+// from {% to the first %}; an output from {{ to the first }} (or a lone },
+// or the first %} when a {% comes first). An unclosed {% is a token of
+// two bytes; an unclosed {{ takes the rest of the template.
+func tplLiquidToken(src string, pos int) int {
+	if !strings.HasPrefix(src[pos:], "{%") && !strings.HasPrefix(src[pos:], "{{") {
+		if i := tplNextDelim(src, pos); i >= 0 {
+			return i
+		}
+		return len(src)
+	}
+	if src[pos+1] == '%' {
+		if j := strings.Index(src[pos+2:], "%}"); j >= 0 {
+			return pos + 2 + j + 2
+		}
+		return pos + 2
+	}
+	for i := pos + 2; i < len(src); i++ {
+		switch src[i] {
+		case '}':
+			if i+1 < len(src) && src[i+1] == '}' {
+				return i + 2
+			}
+			return i + 1
+		case '{':
+			if i+1 < len(src) && src[i+1] == '%' {
+				if j := strings.Index(src[i+2:], "%}"); j >= 0 {
+					return i + 2 + j + 2
+				}
+				return i + 2
+			}
+		}
+	}
+	return len(src)
 }
 
 // parseCondition compiles the condition of an if, elsif or unless tag and
@@ -501,9 +585,8 @@ func (p *tplParser) parseCondition(c *tplCursor, tagOff int, tag string) (int, [
 			break
 		}
 		at := c.pos
-		w := c.word()
-		if w != "and" && w != "or" {
-			c.pos = at
+		w := c.keyword("and", "or")
+		if w == "" {
 			if cmp.op == tplTruthy {
 				return 0, nil, p.errAt(at, "unexpected %q: expected ==, !=, contains, and, or, or %%}", c.rest())
 			}
@@ -561,7 +644,7 @@ func (p *tplParser) parseOperand(c *tplCursor) (tplOperand, error) {
 	switch ch := c.peek(); {
 	case ch == '\'' || ch == '"':
 		s, err := c.str()
-		return tplOperand{ref: -1, lit: s}, err
+		return tplOperand{ref: -1, lit: strings.TrimSpace(s)}, err // trimmed as cells are
 	case ch == '[':
 		name, namePos, err := c.bracketName()
 		if err != nil {
@@ -573,8 +656,12 @@ func (p *tplParser) parseOperand(c *tplCursor) (tplOperand, error) {
 	words := 0
 	for !c.done() {
 		at := c.pos
+		if c.keyword("and", "or", "contains") != "" {
+			c.pos = at
+			break
+		}
 		w := c.word()
-		if w == "" || w == "and" || w == "or" || w == "contains" {
+		if w == "" {
 			c.pos = at
 			break
 		}
@@ -600,24 +687,26 @@ func (p *tplParser) parseOperand(c *tplCursor) (tplOperand, error) {
 
 // implied returns the normalized names of the columns that are surely not
 // empty when cmps[i:] of c evaluates to want.
+// It walks the comparisons from the right, as they group, so that a long
+// chain costs time in proportion to its length.
 func (p *tplParser) implied(c *tplCond, i int, want bool) []string {
-	leaf := p.leafImplied(&c.cmps[i], want)
-	if i == len(c.cmps)-1 {
-		return leaf
-	}
-	rest := p.implied(c, i+1, want)
-	if c.and[i] == want { // a and b true, or a or b false: both hold
-		return append(leaf, rest...)
-	}
-	var both []string // either may hold: only what both imply
-	for _, a := range leaf {
-		for _, b := range rest {
-			if a == b {
+	n := len(c.cmps)
+	rest := p.leafImplied(&c.cmps[n-1], want)
+	for k := n - 2; k >= i; k-- {
+		leaf := p.leafImplied(&c.cmps[k], want)
+		if c.and[k] == want { // a and b true, or a or b false: both hold
+			rest = append(rest, leaf...)
+			continue
+		}
+		var both []string // either may hold: only what both imply (a leaf implies at most one)
+		for _, a := range leaf {
+			if slices.Contains(rest, a) {
 				both = append(both, a)
 			}
 		}
+		rest = both
 	}
-	return both
+	return rest
 }
 
 func (p *tplParser) leafImplied(c *tplCmp, want bool) []string {

@@ -151,7 +151,7 @@ func TestRender(t *testing.T) {
 		{"trim both tags", "<ul>\n  {%- if Company -%}\n  <li>{{ Company }}</li>\n  {%- endif -%}\n</ul>", jean, "<ul><li>ACME</li></ul>"},
 		{"no trim without dash", "<ul>\n  {% if Company %}\n  <li>{{ Company }}</li>\n  {% endif %}\n</ul>", jean, "<ul>\n  \n  <li>ACME</li>\n  \n</ul>"},
 		{"trim skipped branch", "a \n{%- if Company -%} x {%- endif -%}\n b", empty, "ab"},
-		{"trim raw", "a {%- raw -%} {{x}} {%- endraw -%} b", jean, "a{{x}}b"},
+		{"trim raw outside only, as Liquid", "a {%- raw -%} {{x}} {%- endraw -%} b", jean, "a {{x}} b"},
 		{"trim comment", "a {%- comment -%} x {%- endcomment -%} b", jean, "ab"},
 		{"dash only", "a {{- Company -}} b", empty, "ab"},
 	}

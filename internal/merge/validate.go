@@ -44,6 +44,8 @@ const (
 	CodeNoRecipient       = "no-recipient"
 	CodeDuplicate         = "duplicate"
 	CodeSuppressed        = "suppressed"
+	CodeLinkFromCell      = "link-from-cell"
+	CodeUnsafeLink        = "unsafe-link"
 	CodeOther             = "other"
 )
 
@@ -108,6 +110,10 @@ func Validate(ctx context.Context, m *Merger, src RowSource) (*Report, error) {
 		rep.Problems = append(rep.Problems, Problem{Severity: Warning, Field: "Body", TemplateLine: m.spec.Lines["Body"],
 			Code: CodeEmptyBody, Msg: "the message body is empty"})
 	}
+	for _, l := range m.links {
+		rep.Problems = append(rep.Problems, Problem{Severity: Warning, Field: "Body", TemplateLine: m.spec.Lines["Body"],
+			Code: CodeLinkFromCell, Msg: fmt.Sprintf("column %q sets the address of a link: rows whose value is not an http, https or mailto link are refused", l.Name)})
+	}
 	var e Engine
 	err := e.run(ctx, m, src, func(j *job, r Result) error {
 		rep.Rows++
@@ -168,6 +174,7 @@ func codeOf(err error) string {
 		{ErrSubjectTooLong, CodeSubjectTooLong},
 		{ErrNoRecipient, CodeNoRecipient},
 		{ErrSuppressed, CodeSuppressed},
+		{ErrUnsafeLink, CodeUnsafeLink},
 	} {
 		if errors.Is(err, c.err) {
 			return c.code
