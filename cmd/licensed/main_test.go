@@ -272,4 +272,3 @@ func TestCommandLineErrors(t *testing.T) {
 		})
 	}
 }
-
