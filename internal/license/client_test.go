@@ -446,3 +446,35 @@ func BenchmarkStatusOffline(b *testing.B) {
 		}
 	}
 }
+
+// TestTimeoutCoversTheBody: a server that sends its headers and then
+// trickles the body cannot hold the check past Timeout.
+func TestTimeoutCoversTheBody(t *testing.T) {
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(200)
+		io.WriteString(w, `{"token":"`)
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer slow.Close()
+	defer close(release)
+	c := &license.Client{URL: slow.URL, Timeout: 100 * time.Millisecond}
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Check(context.Background(), ada)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, license.ErrUnreachable) {
+			t.Errorf("Check against a trickling body: %v; want ErrUnreachable", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Check hung on a body that never ends")
+	}
+}
