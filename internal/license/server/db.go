@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -68,7 +69,19 @@ type Licence struct {
 // It is safe for concurrent use.
 type DB struct {
 	bolt *bolt.DB
+
+	// Last-used times wait here and are written together every
+	// flushEvery: a check then never waits for a disk write, at the cost
+	// of at most that much of them lost in a crash (Close writes them).
+	mu      sync.Mutex
+	pending map[string]time.Time
+	stop    chan struct{}
+	flusher sync.WaitGroup
+	closed  bool
 }
+
+// flushEvery is how often pending last-used times are written.
+const flushEvery = time.Second
 
 // Open opens (creating it, 0600) the database file at path. Another process
 // holding it gives ErrInUse within a second.
@@ -85,7 +98,7 @@ func Open(path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db := &DB{bolt: b}
+	db := &DB{bolt: b, pending: map[string]time.Time{}, stop: make(chan struct{})}
 	err = b.Update(func(tx *bolt.Tx) error {
 		m, err := tx.CreateBucketIfNotExists(bucketMeta)
 		if err != nil {
@@ -105,11 +118,66 @@ func Open(path string) (*DB, error) {
 		b.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	db.flusher.Add(1)
+	go db.flushLoop()
 	return db, nil
 }
 
-// Close closes the file.
-func (db *DB) Close() error { return db.bolt.Close() }
+// Close writes the pending last-used times and closes the file.
+func (db *DB) Close() error {
+	db.mu.Lock()
+	if db.closed {
+		db.mu.Unlock()
+		return nil
+	}
+	db.closed = true
+	db.mu.Unlock()
+	close(db.stop)
+	db.flusher.Wait()
+	err := db.flush()
+	if cerr := db.bolt.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func (db *DB) flushLoop() {
+	defer db.flusher.Done()
+	t := time.NewTicker(flushEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-db.stop:
+			return
+		case <-t.C:
+			db.flush() // a failed write keeps nothing; the next check queues again
+		}
+	}
+}
+
+// flush writes the pending last-used times in one transaction.
+func (db *DB) flush() error {
+	db.mu.Lock()
+	batch := db.pending
+	db.pending = map[string]time.Time{}
+	db.mu.Unlock()
+	if len(batch) == 0 {
+		return nil
+	}
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		for addr, at := range batch {
+			l, ok := getLicence(tx, addr)
+			if !ok || !l.Removed.IsZero() || !at.After(l.LastUsed) {
+				continue
+			}
+			l.LastUsed = at.UTC()
+			if err := putLicence(tx, l); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
 
 // SetSeats sets the tenant's seat count (what a purchase does) and returns
 // how many licences it has assigned, which may now exceed it: none is
@@ -279,6 +347,13 @@ func (db *DB) Licences(tenant string) ([]Licence, error) {
 			return nil
 		})
 	})
+	db.mu.Lock()
+	for i, l := range out {
+		if at, ok := db.pending[l.Email]; ok && l.Removed.IsZero() && at.After(l.LastUsed) {
+			out[i].LastUsed = at.UTC()
+		}
+	}
+	db.mu.Unlock()
 	slices.SortFunc(out, func(a, b Licence) int { return strings.Compare(a.Email, b.Email) })
 	return out, err
 }
@@ -298,19 +373,16 @@ func (db *DB) Use(address string, now time.Time) (bool, error) {
 	if !ok || !l.Removed.IsZero() {
 		return false, nil
 	}
-	if now.Sub(l.LastUsed) < LastUsedStep {
-		return true, nil
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	last := l.LastUsed
+	if q, ok := db.pending[address]; ok && q.After(last) {
+		last = q
 	}
-	// Batch coalesces the writes of concurrent checks into one commit.
-	err := db.bolt.Batch(func(tx *bolt.Tx) error {
-		cur, ok := getLicence(tx, address)
-		if !ok || !cur.Removed.IsZero() || now.Sub(cur.LastUsed) < LastUsedStep {
-			return nil
-		}
-		cur.LastUsed = now.UTC()
-		return putLicence(tx, cur)
-	})
-	return true, err
+	if now.Sub(last) >= LastUsedStep {
+		db.pending[address] = now
+	}
+	return true, nil
 }
 
 // Purge deletes licences unassigned more than PurgeAfter before now and

@@ -139,3 +139,32 @@ func TestSecondOpenFailsFast(t *testing.T) {
 		t.Errorf("second Open = %v; want ErrInUse", err)
 	}
 }
+
+func TestLastUsedIsWrittenByClose(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "licensed.db")
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetSeats(tenant, 2, t0)
+	db.Grant(tenant, Licence{Email: "ada@contoso.com"}, t0)
+	db.Grant(tenant, Licence{Email: "bob@contoso.com"}, t0)
+	db.Use("ada@contoso.com", t0.Add(2*time.Hour))
+	db.Use("bob@contoso.com", t0.Add(2*time.Hour))
+	db.Revoke(tenant, "bob@contoso.com", t0.Add(3*time.Hour))
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ls, _ := db.Licences(tenant)
+	if len(ls) != 2 || !ls[0].LastUsed.Equal(t0.Add(2*time.Hour)) {
+		t.Fatalf("after reopening: %+v; want ada's last use at +2 h kept", ls)
+	}
+	if !ls[1].Removed.Equal(t0.Add(3 * time.Hour)) {
+		t.Errorf("bob's licence = %+v; want it still revoked (a queued use does not bring it back)", ls[1])
+	}
+}

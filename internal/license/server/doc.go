@@ -9,7 +9,8 @@
 // second value or more than MaxRequestBody bytes is a 400) answers 200
 // {"token": "…"}: a token signed with the server's Ed25519 key (format in
 // internal/license's doc), plan "pro" when the address holds a licence
-// (whose last-used time is then updated, at most once per LastUsedStep),
+// (whose last-used time is then updated, at most once per LastUsedStep, written
+// within a second by a background flush and by Close),
 // "free" otherwise. Errors are {"error": "<code>", "message": "…"}:
 // 400 bad_request / invalid_email, 413 too_large, 415 unsupported_media_type,
 // 405 method_not_allowed, 404 not_found, 429 rate_limited (with
