@@ -43,7 +43,7 @@
 //	sentlog      uint64 BE unix-nano + uint64 BE sequence -> uint64 BE recipient count; entries older than 48 h pruned on writes
 //	suppression  lower-cased address -> JSON {"reason","added"}
 //	settings     key -> value bytes
-//	license      "token" -> cached licence token bytes
+//	license      "token" -> cached licence token bytes; "seen" -> uint64 BE unix-nano, the latest time the licence client saw
 //
 // # Export
 //
