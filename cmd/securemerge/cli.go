@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/securemerge/securemerge/internal/campaign"
 	"github.com/securemerge/securemerge/internal/merge"
 )
 
@@ -61,6 +62,8 @@ func (m *Main) commands() []command {
 		{"login", "[--device-code]", "sign in to your Microsoft 365 mailbox", (*Main).runLogin},
 		{"logout", "", "sign out and remove saved tokens", (*Main).runLogout},
 		{"whoami", "", "the mailbox that sends", (*Main).runWhoami},
+		{"license", "status|check", "the licence: plan, address, expiry; check now", (*Main).runLicense},
+		{"settings", "[KEY [VALUE]]", "show or change a setting: " + strings.Join(campaign.SettingKeys, ", "), (*Main).runSettings},
 		{"data", "export FILE | erase", "export or erase everything SecureMerge keeps", (*Main).runData},
 		{"version", "", "print the version", (*Main).runVersion},
 		{"help", "[COMMAND]", "explain a command", (*Main).runHelp},

@@ -112,9 +112,10 @@ func (m *Main) licenseAddress(ctx context.Context, dataDir string) (string, int)
 		}
 		return acct.Username, exitOK
 	}
-	mb, code := m.connect(ctx, dataDir)
-	if mb == nil {
-		return "", code
+	mb, err := m.connect(ctx, dataDir)
+	if err != nil {
+		fmt.Fprintf(m.Stderr, "securemerge: %v\n", err)
+		return "", exitFailure
 	}
 	return mb.me.Address(), exitOK
 }

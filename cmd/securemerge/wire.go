@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/securemerge/securemerge/assets"
 	"github.com/securemerge/securemerge/internal/campaign"
@@ -33,14 +34,44 @@ func (m *Main) service(db *store.DB, dataDir, locale string) *campaign.Service {
 	svc := &campaign.Service{
 		Sources:   sheetSources{locale: locale},
 		Senders:   &senders{m: m, dataDir: dataDir},
-		Footer:    freeFooter,
 		OutboxDir: filepath.Join(dataDir, store.OutboxName),
 		Language:  m.language(),
 	}
+	svc.Footer = freeFooter
 	if db != nil { // a nil *DB in the interface would not read as "no store"
 		svc.Store = db
+		svc.Footer = m.footer(db, dataDir)
 	}
 	return svc
+}
+
+// footer is the one footer decision (DESIGN.md §7): the free plan's footer
+// unless the cached licence token, verified offline, is a valid licence
+// for the signed-in address. It never waits for the network: `securemerge
+// license check` (and the licence's own background re-check) refresh the
+// token. Without a cached token nothing else is looked at.
+func (m *Main) footer(db *store.DB, dataDir string) func() *merge.Footer {
+	var once sync.Once
+	var licensed bool
+	return func() *merge.Footer {
+		once.Do(func() {
+			if tok, err := db.LicenseToken(); err != nil || len(tok) == 0 {
+				return
+			}
+			var quiet strings.Builder
+			stderr := m.Stderr
+			m.Stderr = &quiet
+			addr, _ := m.licenseAddress(context.Background(), dataDir)
+			m.Stderr = stderr
+			if addr != "" {
+				licensed = !m.licenseClient(db).Status(addr).FooterApplies()
+			}
+		})
+		if licensed {
+			return nil
+		}
+		return freeFooter()
+	}
 }
 
 // language is the person's language from the environment, the default of

@@ -321,6 +321,7 @@ func (s *Service) Merger(c *Campaign, columns []string, from string) (*merge.Mer
 		DefaultFrom: firstNonEmpty(c.Settings.From, from, set.From),
 		AttachDir:   c.Settings.AttachDir,
 		CampaignID:  c.ID,
+		Language:    firstNonEmpty(set.Language, s.Language),
 	}
 	if s.Store != nil {
 		opt.Suppressed = s.Store.Suppressed
