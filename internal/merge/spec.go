@@ -52,6 +52,12 @@ type Spec struct {
 	Attachments                         []string // each `Attachment:` line (repeatable), templated paths
 	Format                              Format   // "" means FormatMarkdown
 	Body                                string   // LF line endings
+	// Lists names the columns whose cells may hold several addresses
+	// ("a@x.org, b@y.org" or with ";"): the `List:` header, column names
+	// separated by commas (`List: Cc Emails, Team`). Any other column's
+	// {{ }} in an address header gives one address (Options.Lists).
+	Lists []string
+	list  string // the List: header as read, split into Lists at the end
 
 	// Name is the file name used in located errors ("invite.tpl").
 	Name string
@@ -69,7 +75,7 @@ type Spec struct {
 const maxSpecSize = 8 << 20
 
 // specHeaders are the known header names in file order, as String writes them.
-var specHeaders = []string{"From", "To", "Cc", "Bcc", "Reply-To", "Subject", "Attachment", "Format"}
+var specHeaders = []string{"From", "To", "Cc", "Bcc", "Reply-To", "Subject", "Attachment", "Format", "List"}
 
 // ParseSpec reads a template file. Header names are case-insensitive; a line
 // starting with a space or a tab continues the previous header (folding);
@@ -154,6 +160,14 @@ func ParseSpec(r io.Reader, name string) (*Spec, error) {
 	default:
 		return nil, &SpecError{File: name, Line: s.Lines["Format"], Msg: fmt.Sprintf("Format: %q is not markdown, html or text", string(s.Format))}
 	}
+	for _, name := range strings.Split(s.list, ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			s.Lists = append(s.Lists, name)
+		}
+	}
+	if _, ok := seen["List"]; ok && len(s.Lists) == 0 {
+		return nil, &SpecError{File: name, Line: s.Lines["List"], Msg: "List: names no column (write the columns that hold several addresses, separated by commas)"}
+	}
 	if _, ok := seen["To"]; !ok || s.To == "" {
 		return nil, &SpecError{File: name, Line: seen["To"], Msg: "missing To: header (who receives each message)"}
 	}
@@ -197,6 +211,8 @@ func (s *Spec) fieldPtr(field string) *string {
 		return &s.Subject
 	case "Format":
 		return (*string)(&s.Format)
+	case "List":
+		return &s.list
 	}
 	if n, ok := strings.CutPrefix(field, "Attachment "); ok {
 		i, err := strconv.Atoi(n)
@@ -227,6 +243,7 @@ func (s *Spec) String() string {
 		head("Attachment", a)
 	}
 	head("Format", string(s.Format))
+	head("List", strings.Join(s.Lists, ", "))
 	w.WriteString("\n")
 	w.WriteString(s.Body)
 	w.Flush()
