@@ -10,7 +10,6 @@ import (
 	"mime/quotedprintable"
 	"net/mail"
 	"net/textproto"
-	"os"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -196,7 +195,7 @@ func writeText(w io.Writer, s string) error {
 }
 
 func writeAttachment(mw *multipart.Writer, a *Attachment) error {
-	f, err := os.Open(a.Path)
+	f, _, err := openRegular(a.Path)
 	if err != nil {
 		return fmt.Errorf("attachment %q: %w", a.Name, err)
 	}
