@@ -10,6 +10,7 @@ import (
 	"unicode"
 
 	"golang.org/x/net/idna"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Row-level errors a rendered message can fail with. They reach callers
@@ -63,6 +64,28 @@ func parseSingle(s string) (mail.Address, error) {
 		return mail.Address{}, fmt.Errorf("%w %q: %v", ErrInvalidAddress, s, err)
 	}
 	return mail.Address{Name: rawDisplayName(s), Address: addr}, nil
+}
+
+// CanonicalAddress returns the one spelling under which an address is
+// stored and compared where a different spelling must not slip past (the
+// suppression list): the bare address, display name dropped, local part in
+// Unicode NFC and lower case, domain folded by NFKC (full-width letters and
+// dots), IDNA-mapped and in punycode. "Bob <BOB@Bücher.example>",
+// "bob@xn--bcher-kva.example" and "bob@ｂüｃｈｅｒ．example" all give
+// "bob@xn--bcher-kva.example". Errors are ParseAddress's.
+func CanonicalAddress(s string) (string, error) {
+	a, err := mail.ParseAddress(strings.TrimSpace(s))
+	if err != nil {
+		return "", fmt.Errorf("%w %q: %s", ErrInvalidAddress, strings.TrimSpace(s), addressReason(err))
+	}
+	at := strings.LastIndexByte(a.Address, '@')
+	folded := a.Address[:at+1] + norm.NFKC.String(a.Address[at+1:])
+	addr, err := checkAddrSpec(folded)
+	if err != nil {
+		return "", fmt.Errorf("%w %q: %v", ErrInvalidAddress, strings.TrimSpace(s), err)
+	}
+	at = strings.LastIndexByte(addr, '@')
+	return strings.ToLower(norm.NFC.String(addr[:at])) + "@" + checkDomain(addr[at+1:]).ascii, nil
 }
 
 // RFC 5321 §4.5.3.1: the longest local part and path.

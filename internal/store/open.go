@@ -77,6 +77,10 @@ func Open(dir string, opt Options) (*DB, error) {
 		bdb.Close()
 		return nil, err
 	}
+	if err := db.canonicalSuppressions(); err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("open database: canonical suppression list: %w", err)
+	}
 	return db, nil
 }
 
