@@ -30,8 +30,9 @@ type Result struct {
 	Index, Line int
 	Msg         *Message
 	Err         error
-	// Skip is why the row is not sent: "duplicate of row N: ADDRESS" (a
-	// To address of an earlier row's message) or "suppressed: ADDRESS:
+	// Skip is why the row is not sent: "duplicate of row N" (its To
+	// address already had a message from row N; with several To addresses,
+	// "duplicate of row N: ADDRESS" names the one) or "suppressed: ADDRESS:
 	// REASON". It always starts with "duplicate" or "suppressed".
 	Skip string
 }
@@ -145,7 +146,10 @@ func (e *Engine) run(ctx context.Context, m *Merger, src RowSource, emit func(*j
 				if j.out.suppressed != "" {
 					r.Skip = "suppressed: " + j.out.suppressed
 				} else if first, addr := duplicateTo(seen, r.Msg, j.line); first > 0 {
-					r.Skip = "duplicate of row " + strconv.Itoa(first) + ": " + addr
+					r.Skip = "duplicate of row " + strconv.Itoa(first)
+					if len(r.Msg.To) > 1 {
+						r.Skip += ": " + addr
+					}
 				}
 			}
 			if err := emit(j, r); err != nil {

@@ -90,7 +90,7 @@ func TestEngineDetectsDuplicatesInOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"", "", "duplicate of row 2: A@example.com", "duplicate of row 3: b@example.com"}
+	want := []string{"", "", "duplicate of row 2", "duplicate of row 3"}
 	if strings.Join(skips, "|") != strings.Join(want, "|") {
 		t.Errorf("Run skips = %q; want %q", skips, want)
 	}

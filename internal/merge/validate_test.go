@@ -146,7 +146,7 @@ func TestValidateDuplicates(t *testing.T) {
 		[]string{"d@example.com; b@example.com"}, // one address already had its message
 		[]string{"a@example.com"},
 	)
-	for line, first := range map[int]string{4: "row 2", 5: "row 2: b@example.com", 6: "row 2: a@example.com"} {
+	for line, first := range map[int]string{4: "row 2", 5: "row 2: b@example.com", 6: "row 2 "} {
 		p := problem(t, rep, line, CodeDuplicate)
 		if p.Severity != Warning || !strings.Contains(p.Msg, "duplicate of "+first) {
 			t.Errorf("row %d duplicate problem = %+v; want a warning naming %s", line, p, first)
