@@ -8,7 +8,7 @@
 // Message-ID (the per-campaign, per-row key): anything else there (another
 // campaign's message for the same row, a file of the user's) is left alone
 // and the message is written beside it under AltName. A folder the package
-// creates gets a MarkerName file, so that `data erase` empties only outboxes
+// creates for the app's own outbox (Dir.Mark) gets a MarkerName file, so that `data erase` empties only outboxes
 // the app made. A summary.csv lists every row with its status.
 //
 // The package imports the domain (internal/merge, internal/campaign: it

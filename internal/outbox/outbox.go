@@ -26,6 +26,11 @@ type Dir struct {
 	// batch instead of one per message is what makes a 5,000-row outbox
 	// take a second instead of twenty. Elsewhere Batch changes nothing.
 	Batch bool
+	// Mark writes MarkerName into the folder when Dir creates it, so that
+	// `data erase` knows the folder and the messages in it are the app's.
+	// Set it for the app's own outbox (<data folder>/outbox), not for a
+	// folder the user chose; false writes no marker.
+	Mark bool
 }
 
 // tempPattern names files being written; they never end in ".eml", so a
@@ -51,7 +56,8 @@ const maxHeaderRead = 64 << 10
 // something that is not a regular file) is left alone too, and m is
 // written beside it as AltName(m); only if that name is taken by something
 // else as well does Write fail. The file appears complete or not at all.
-// Path is created (mode 0700, with MarkerName) when missing; files are 0600.
+// Path is created (mode 0700, with MarkerName if Mark) when missing; files
+// are 0600.
 func (d Dir) Write(m *merge.Message) (path string, written bool, err error) {
 	dir := d.dir()
 	path = filepath.Join(dir, m.FileName())
@@ -159,8 +165,8 @@ func holds(path string, m *merge.Message) fileState {
 	return fileOther
 }
 
-// ensure creates the folder when missing, and marks it as the app's own
-// when it was the one to create it.
+// ensure creates the folder when missing and, with Mark, marks it as the
+// app's own when it was the one to create it.
 func (d Dir) ensure() error {
 	dir := d.dir()
 	if fi, err := os.Stat(dir); err == nil {
@@ -177,6 +183,9 @@ func (d Dir) ensure() error {
 			return nil // a concurrent writer created it
 		}
 		return err
+	}
+	if !d.Mark {
+		return nil
 	}
 	f, err := os.OpenFile(filepath.Join(dir, MarkerName), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
