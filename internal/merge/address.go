@@ -63,7 +63,11 @@ func parseSingle(s string) (mail.Address, error) {
 	if err != nil {
 		return mail.Address{}, fmt.Errorf("%w %q: %v", ErrInvalidAddress, s, err)
 	}
-	return mail.Address{Name: rawDisplayName(s), Address: addr}, nil
+	name := rawDisplayName(s)
+	if err := checkHeaderText(name); err != nil {
+		return mail.Address{}, fmt.Errorf("%w %q: the display name %v", ErrInvalidAddress, s, err)
+	}
+	return mail.Address{Name: name, Address: addr}, nil
 }
 
 // CanonicalAddress returns the one spelling under which an address is

@@ -148,6 +148,9 @@ func TestHeaderControlCharacters(t *testing.T) {
 			}
 		}
 	}
+	if _, err := ParseAddress("Ann\u009b31m <a@x.org>"); !errors.Is(err, ErrInvalidAddress) {
+		t.Errorf("ParseAddress with a C1 control (CSI) in the display name = %v; want ErrInvalidAddress", err)
+	}
 	if _, err := renderOne(t, Spec{To: "{{ Email }}", Subject: "{{ Subject }}"}, cols, []string{"a@x.org", "tab\tstays", ""}, Options{}); err != nil {
 		t.Errorf("Render with a tab in the subject: %v", err)
 	}
