@@ -149,12 +149,12 @@ func (m *Main) campaignShow(ctx context.Context, args []string) int {
 		return m.writeJSON(c)
 	}
 	w := m.Stdout
-	fmt.Fprintf(w, "Campaign  %s (%s)\n", c.Name, c.ID)
+	fmt.Fprintf(w, "Campaign  %s (%s)\n", termSafe(c.Name), c.ID)
 	status := statusWord(c.Status)
 	if c.Reason != "" {
 		status += ": " + c.Reason
 	}
-	fmt.Fprintf(w, "Status    %s\n", status)
+	fmt.Fprintf(w, "Status    %s\n", termSafe(status))
 	if !c.ResumeAt.IsZero() {
 		fmt.Fprintf(w, "Resumes   %s\n", c.ResumeAt.Local().Format(time.DateTime))
 	}
@@ -164,9 +164,9 @@ func (m *Main) campaignShow(ctx context.Context, args []string) int {
 	}
 	fmt.Fprintf(w, "Mode      %s\n", mode)
 	if c.Settings.Outbox != "" {
-		fmt.Fprintf(w, "Outbox    %s\n", c.Settings.Outbox)
+		fmt.Fprintf(w, "Outbox    %s\n", termSafe(c.Settings.Outbox))
 	}
-	fmt.Fprintf(w, "Data      %s\n", c.Data.Path)
+	fmt.Fprintf(w, "Data      %s\n", termSafe(c.Data.Path))
 	fmt.Fprintf(w, "Counts    %d recipients: %d sent, %d failed, %d skipped, %d to send\n",
 		c.Counts.Total, c.Counts.Sent, c.Counts.Failed, c.Counts.Skipped, c.Counts.Pending+c.Counts.Sending)
 	fmt.Fprintf(w, "Created   %s\n", c.Created.Local().Format(time.DateTime))

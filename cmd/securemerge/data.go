@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/securemerge/securemerge/internal/campaign"
 	"github.com/securemerge/securemerge/internal/store"
@@ -56,22 +57,37 @@ func (m *Main) dataExport(ctx context.Context, args []string) int {
 		}
 		return exitOK
 	}
-	tmp := fs.Arg(0) + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	// The temporary file is created exclusively, under a random name, in
+	// the target's folder (so the rename stays on one file system): a file
+	// or link planted under a predictable name in a shared folder never
+	// receives the export.
+	target := fs.Arg(0)
+	f, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".*.tmp") // O_EXCL, mode 0600
 	if err != nil {
 		return m.fail(err)
 	}
-	if err := db.Export(f); err != nil {
+	tmp := f.Name()
+	exportErr := db.Export(f)
+	var partial *store.PartialExportError
+	if exportErr != nil && !errors.As(exportErr, &partial) {
 		f.Close()
 		os.Remove(tmp)
-		return m.fail(err)
+		return m.fail(exportErr)
 	}
 	if err := f.Close(); err != nil {
 		os.Remove(tmp)
 		return m.fail(err)
 	}
-	if err := os.Rename(tmp, fs.Arg(0)); err != nil {
+	if err := os.Rename(tmp, target); err != nil {
+		os.Remove(tmp)
 		return m.fail(err)
+	}
+	if partial != nil {
+		fmt.Fprintf(m.Stderr, "securemerge: the database is damaged; %s holds everything that could be read. Not exported:\n", target)
+		for _, u := range partial.Unreadable {
+			fmt.Fprintf(m.Stderr, "  %s\n", termSafe(u))
+		}
+		return exitFailure
 	}
 	fmt.Fprintf(m.Stdout, "Exported to %s\n", fs.Arg(0))
 	return exitOK

@@ -130,11 +130,14 @@ func delimiterName(d string) string {
 }
 
 // writeTable prints rows as an aligned text table; long cells are cut with …
-// and line breaks shown as ⏎ so one row stays one line.
+// and line breaks shown as ⏎ so one row stays one line; other control
+// characters are shown escaped (termSafe). inspect, campaigns, campaign
+// results and suppress list all print through it.
 func writeTable(w io.Writer, columns []string, lines []int, rows [][]string) {
 	const maxWidth = 28
 	cell := func(s string) string {
 		s = strings.NewReplacer("\r\n", "⏎", "\n", "⏎", "\r", "⏎", "\t", " ").Replace(s)
+		s = termSafe(s) // a cell's escape sequences never reach the terminal
 		if displayWidth(s) > maxWidth {
 			var b strings.Builder
 			w := 0

@@ -140,8 +140,8 @@ type senders struct {
 	dataDir string
 }
 
-func (s *senders) Outbox(dir string) (campaign.Sender, error) {
-	box := outbox.Dir{Path: dir, Batch: true}
+func (s *senders) Outbox(dir string, own bool) (campaign.Sender, error) {
+	box := outbox.Dir{Path: dir, Batch: true, Mark: own}
 	if _, err := box.RemoveTemp(); err != nil && !os.IsNotExist(err) {
 		return nil, err
 	}

@@ -85,7 +85,7 @@ func (s *Service) Plan(ctx context.Context, id string, opt PlanOptions) (*Plan, 
 	switch mode {
 	case ModeOutbox:
 		p.Folder = s.OutboxFolder(c)
-		if p.sender, err = s.Senders.Outbox(p.Folder); err != nil {
+		if p.sender, err = s.Senders.Outbox(p.Folder, c.Settings.Outbox == ""); err != nil {
 			return nil, nil, err
 		}
 	case ModeSend, ModeDrafts:

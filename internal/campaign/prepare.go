@@ -157,5 +157,8 @@ func skipReason(r merge.Result) Reason {
 	if r.Suppressed != "" {
 		return NewReason(ReasonSuppressed, "detail", r.Suppressed)
 	}
+	if r.DuplicateAddress != "" {
+		return NewReason(ReasonDuplicate, "row", itoa(r.DuplicateOf), "address", r.DuplicateAddress)
+	}
 	return NewReason(ReasonDuplicate, "row", itoa(r.DuplicateOf))
 }

@@ -17,7 +17,7 @@ type ReasonCode string
 
 // Reason codes and the arguments each carries.
 const (
-	ReasonDuplicate        ReasonCode = "duplicate"         // row: the first row with the same recipient
+	ReasonDuplicate        ReasonCode = "duplicate"         // row: the earlier row to the same address; address: which, when the row has several
 	ReasonSuppressed       ReasonCode = "suppressed"        // detail: the address and why it is suppressed
 	ReasonInvalid          ReasonCode = "invalid"           // detail: the row's errors (skipped with --skip-invalid)
 	ReasonRender           ReasonCode = "render"            // detail: why the row could not be rendered
@@ -79,6 +79,9 @@ func (r Reason) English(loc *time.Location) string {
 	case "":
 		return ""
 	case ReasonDuplicate:
+		if a["address"] != "" {
+			return "duplicate of row " + a["row"] + ": " + a["address"]
+		}
 		return "duplicate of row " + a["row"]
 	case ReasonSuppressed:
 		return "suppressed: " + a["detail"]

@@ -34,8 +34,10 @@ type Sources interface {
 // the mailbox modes connect when asked, and only then.
 type Senders interface {
 	// Outbox returns the sender that writes .eml files into dir. It must be
-	// a BatchSender (idempotent, made durable by Flush).
-	Outbox(dir string) (Sender, error)
+	// a BatchSender (idempotent, made durable by Flush). own says dir is
+	// the app's own outbox (not chosen by the person), which the sender
+	// marks so that `data erase` may remove what it wrote there.
+	Outbox(dir string, own bool) (Sender, error)
 	// Mailbox connects to the signed-in Microsoft 365 mailbox.
 	Mailbox(ctx context.Context) (Mailbox, error)
 }

@@ -50,8 +50,8 @@ type fakeSenders struct {
 	self    string // "" means the mailbox has no address
 }
 
-func (s *fakeSenders) Outbox(dir string) (campaign.Sender, error) {
-	return outbox.Sender{Dir: outbox.Dir{Path: dir, Batch: true}}, nil
+func (s *fakeSenders) Outbox(dir string, own bool) (campaign.Sender, error) {
+	return outbox.Sender{Dir: outbox.Dir{Path: dir, Batch: true, Mark: own}}, nil
 }
 
 func (s *fakeSenders) Mailbox(context.Context) (campaign.Mailbox, error) { return s, nil }

@@ -59,3 +59,35 @@ func TestParseAddressListInvalid(t *testing.T) {
 		})
 	}
 }
+
+func TestCanonicalAddress(t *testing.T) {
+	const want = "bob@xn--bcher-kva.example"
+	for _, in := range []string{
+		"bob@xn--bcher-kva.example",
+		"BOB@XN--BCHER-KVA.EXAMPLE",
+		"bob@bücher.example",
+		"bob@bu\u0308cher.example", // NFD
+		"Bob <bob@BÜCHER.example>",
+		"bob@ｂüｃｈｅｒ．ｅｘａｍｐｌｅ", // full-width
+	} {
+		got, err := CanonicalAddress(in)
+		if err != nil || got != want {
+			t.Errorf("CanonicalAddress(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if a, b := mustCanon(t, "zo\u00e9@x.org"), mustCanon(t, "zoe\u0301@x.org"); a != b {
+		t.Errorf("CanonicalAddress of NFC and NFD local parts = %q, %q; want equal", a, b)
+	}
+	if _, err := CanonicalAddress("bob@"); !errors.Is(err, ErrInvalidAddress) {
+		t.Errorf("CanonicalAddress(bob@) = %v; want ErrInvalidAddress", err)
+	}
+}
+
+func mustCanon(t *testing.T, s string) string {
+	t.Helper()
+	c, err := CanonicalAddress(s)
+	if err != nil {
+		t.Fatalf("CanonicalAddress(%q): %v", s, err)
+	}
+	return c
+}

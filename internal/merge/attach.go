@@ -90,23 +90,66 @@ func (d attachDir) resolveData(p string) (Attachment, error) {
 
 // openAttachment checks that path is a readable regular file.
 func openAttachment(name, path string) (Attachment, error) {
-	f, err := os.Open(path)
+	f, st, err := openRegular(path)
 	if err != nil {
+		if errors.Is(err, errNotRegular) {
+			return Attachment{}, fmt.Errorf("%w: %q is %v", ErrAttachmentMissing, name, err)
+		}
 		return Attachment{}, fmt.Errorf("%w: %s", ErrAttachmentMissing, missingReason(name, err))
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return Attachment{}, fmt.Errorf("%w: %s", ErrAttachmentMissing, missingReason(name, err))
-	}
-	if !st.Mode().IsRegular() {
-		return Attachment{}, fmt.Errorf("%w: %q is not a file", ErrAttachmentMissing, name)
-	}
+	f.Close()
 	ct := mime.TypeByExtension(strings.ToLower(filepath.Ext(name)))
 	if ct == "" {
 		ct = "application/octet-stream"
 	}
 	return Attachment{Name: name, Path: path, ContentType: ct, Size: st.Size()}, nil
+}
+
+// errNotRegular is a path that names something other than a file.
+var errNotRegular = errors.New("not a regular file")
+
+// openRegular opens path for reading only if it is a regular file. The
+// mode is checked before opening: opening a FIFO blocks until someone
+// writes to it (a cell naming one would hang check, preview and send), and
+// opening a device can have effects of its own. The file opened must be
+// the one checked, so a swap in between is refused too.
+func openRegular(path string) (*os.File, fs.FileInfo, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, nil, fmt.Errorf("%w (%s)", errNotRegular, kindOf(st.Mode()))
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	now, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	if !os.SameFile(st, now) || !now.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, fmt.Errorf("%w (it changed while being opened)", errNotRegular)
+	}
+	return f, now, nil
+}
+
+// kindOf names a file mode for people.
+func kindOf(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a folder"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a file"
 }
 
 func missingReason(p string, err error) string {

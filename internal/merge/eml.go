@@ -10,7 +10,6 @@ import (
 	"mime/quotedprintable"
 	"net/mail"
 	"net/textproto"
-	"os"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -196,7 +195,7 @@ func writeText(w io.Writer, s string) error {
 }
 
 func writeAttachment(mw *multipart.Writer, a *Attachment) error {
-	f, err := os.Open(a.Path)
+	f, _, err := openRegular(a.Path)
 	if err != nil {
 		return fmt.Errorf("attachment %q: %w", a.Name, err)
 	}
@@ -260,10 +259,19 @@ type headerWriter struct {
 	err error
 }
 
+// maxHeaderLine is RFC 5322's limit on a line, CRLF excluded.
+const maxHeaderLine = 998
+
 // write writes "Name: value" folded at spaces to stay within
-// headerLineLimit where possible.
+// headerLineLimit where possible. A word that would make a line longer than
+// maxHeaderLine is an error rather than a message servers may cut or
+// refuse (values are encoded in foldable words before they get here).
 func (h *headerWriter) write(name, value string) {
 	if h.err != nil {
+		return
+	}
+	if longestWord(value)+len(name)+2 > maxHeaderLine {
+		h.err = fmt.Errorf("header %s: a line would be longer than %d characters", name, maxHeaderLine)
 		return
 	}
 	line := len(name) + 1
@@ -293,17 +301,63 @@ func (h *headerWriter) addresses(name string, list []mail.Address) {
 }
 
 // formatAddress formats a for a header: display name quoted or RFC 2047
-// encoded, domain in punycode.
+// encoded, domain in punycode. A name that looks like an encoded word
+// ("=?utf-8?q?…?=") is encoded itself, so that mail programs show the text
+// the cell held instead of decoding it; so is a name with a run too long to
+// fold.
 func formatAddress(a mail.Address) string {
 	a.Address = asciiAddress(a.Address)
+	if a.Name != "" && (strings.Contains(a.Name, "=?") || longestWord(a.Name) > maxPlainWord) {
+		return encodeWords(a.Name) + " <" + a.Address + ">"
+	}
 	return a.String()
+}
+
+// maxPlainWord is the longest run without a space written as is in a
+// header; longer runs are encoded in words that can be folded, so that no
+// line reaches RFC 5322's 998 characters.
+const maxPlainWord = 200
+
+func longestWord(s string) int {
+	n := 0
+	for _, w := range strings.Fields(s) {
+		n = max(n, len(w))
+	}
+	return n
+}
+
+// encodeWords encodes s as RFC 2047 base64 words of at most 75 characters,
+// separated by spaces (where headerWriter folds), never splitting a
+// character. Unlike mime.BEncoding it always encodes, plain ASCII too.
+func encodeWords(s string) string {
+	const chunk = 45 // bytes per word: base64 makes 60, plus "=?utf-8?b??=" is 72
+	var b strings.Builder
+	for len(s) > 0 {
+		n := min(len(s), chunk)
+		for n < len(s) && n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString("=?utf-8?b?")
+		b.WriteString(base64.StdEncoding.EncodeToString([]byte(s[:n])))
+		b.WriteString("?=")
+		s = s[n:]
+	}
+	return b.String()
 }
 
 // encodeHeaderText encodes unstructured header text (the Subject) with
 // RFC 2047 when it is not plain ASCII: base64 words when most of it is
 // outside ASCII (CJK), quoted-printable words otherwise (accents), whichever
-// reads better in raw form and stays shorter.
+// reads better in raw form and stays shorter. Text holding "=?" (which a
+// mail program would take for an encoded word and decode) or a run too long
+// to fold is always encoded, so the recipient reads exactly the text.
 func encodeHeaderText(s string) string {
+	if strings.Contains(s, "=?") || longestWord(s) > maxPlainWord {
+		return encodeWords(s)
+	}
 	nonASCII := 0
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {

@@ -31,12 +31,16 @@ type Result struct {
 	Msg         *Message
 	Err         error
 	// Skip is why the row is not sent, in English: "duplicate of row N"
-	// (same To addresses as an earlier row) or "suppressed: ADDRESS:
-	// REASON". Callers branch on DuplicateOf and Suppressed, never on it.
+	// (its To address already had a message from row N; with several To
+	// addresses, "duplicate of row N: ADDRESS" names the one) or
+	// "suppressed: ADDRESS: REASON". Callers branch on DuplicateOf and
+	// Suppressed, never on it.
 	Skip string
-	// DuplicateOf is the source row of the earlier row with the same
-	// recipients when this one is skipped as a duplicate, 0 otherwise.
-	DuplicateOf int
+	// DuplicateOf is the source row of the earlier message to one of this
+	// row's To addresses when it is skipped as a duplicate, 0 otherwise;
+	// DuplicateAddress names the address when the row has several.
+	DuplicateOf      int
+	DuplicateAddress string
 	// Suppressed is "ADDRESS: REASON" when the row is skipped because a
 	// recipient is on the suppression list, "" otherwise.
 	Suppressed string
@@ -126,7 +130,7 @@ func (e *Engine) run(ctx context.Context, m *Merger, src RowSource, emit func(*j
 		})
 	}
 
-	seen := map[[16]byte]int{} // To set -> first row line
+	seen := map[[16]byte]int{} // To address -> line of the first row sent to it
 	emitErr := func() error {
 		for {
 			var j *job
@@ -150,11 +154,11 @@ func (e *Engine) run(ctx context.Context, m *Merger, src RowSource, emit func(*j
 			if r.Err == nil {
 				if j.out.suppressed != "" {
 					r.Skip, r.Suppressed = "suppressed: "+j.out.suppressed, j.out.suppressed
-				} else if k, ok := toSetKey(r.Msg); ok {
-					if first, dup := seen[k]; dup {
-						r.Skip, r.DuplicateOf = "duplicate of row "+strconv.Itoa(first), first
-					} else {
-						seen[k] = j.line
+				} else if first, addr := duplicateTo(seen, r.Msg, j.line); first > 0 {
+					r.Skip, r.DuplicateOf = "duplicate of row "+strconv.Itoa(first), first
+					if len(r.Msg.To) > 1 {
+						r.Skip += ": " + addr
+						r.DuplicateAddress = addr
 					}
 				}
 			}
@@ -171,24 +175,25 @@ func (e *Engine) run(ctx context.Context, m *Merger, src RowSource, emit func(*j
 	return readErr
 }
 
-// toSetKey identifies a message's To addresses as a set (lower-cased,
-// sorted, without repeats), so duplicates cost 16 bytes per row to detect.
-func toSetKey(m *Message) ([16]byte, bool) {
-	if m == nil || len(m.To) == 0 {
-		return [16]byte{}, false
+// duplicateTo returns the first row whose message already went to one of
+// m's To addresses, and that address; or 0 after recording m's addresses
+// as sent by line. Addresses are compared one by one (lower-cased, ASCII
+// domain), so an address in two rows' lists gets one message; 16 bytes per
+// address keep it cheap.
+func duplicateTo(seen map[[16]byte]int, m *Message, line int) (int, string) {
+	if m == nil {
+		return 0, ""
 	}
-	addrs := make([]string, len(m.To))
+	keys := make([][16]byte, len(m.To))
 	for i, a := range m.To {
-		addrs[i] = normalAddress(a.Address)
+		sum := sha256.Sum256([]byte(normalAddress(a.Address)))
+		copy(keys[i][:], sum[:])
+		if first, dup := seen[keys[i]]; dup {
+			return first, a.Address
+		}
 	}
-	slices.Sort(addrs)
-	addrs = slices.Compact(addrs)
-	h := sha256.New()
-	for _, a := range addrs {
-		h.Write([]byte(a))
-		h.Write([]byte{0})
+	for _, k := range keys {
+		seen[k] = line
 	}
-	var k [16]byte
-	copy(k[:], h.Sum(nil))
-	return k, true
+	return 0, ""
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -40,6 +41,14 @@ type Options struct {
 	// template has no Language: header. "" or a language the date filter
 	// does not write (see DateLanguages) means English.
 	Language string
+	// Lists names the columns whose cells may hold several addresses
+	// separated by "," or ";" (the window's "list" column role), in
+	// addition to the template's List: header (Spec.Lists). A {{ }} of any
+	// other column in From, To, Cc, Bcc or Reply-To gives exactly one
+	// address or one display name: a cell holding more is an error for its
+	// row (ErrSeveralAddresses), so that data can never add a recipient the
+	// user did not intend. Nil means only the template's declarations.
+	Lists []string
 }
 
 // maxSubjectRunes is the longest subject accepted, in characters.
@@ -164,8 +173,10 @@ type Merger struct {
 	text    *Template
 	wrap    bool // wrap the rendered HTML in a minimal document
 	refs    []emptyRef
-	links   []Ref // columns that start a link address in the HTML body
+	links   []Ref        // columns that start a link address in the HTML body
+	lists   map[int]bool // columns declared lists of addresses
 	bufs    sync.Pool
+	pieces  sync.Pool
 }
 
 const (
@@ -188,6 +199,7 @@ func NewMerger(spec *Spec, h *Header, opt Options) (*Merger, error) {
 		m.max = 500
 	}
 	m.bufs.New = func() any { b := make([]byte, 0, 4096); return &b }
+	m.pieces.New = func() any { p := make([]addrPiece, 0, 16); return &p }
 	var errs []error
 	fail := func(fieldName string, tplLine, tplCol int, err error) {
 		fe := &FieldError{File: spec.Name, Field: fieldName, Err: err}
@@ -229,6 +241,18 @@ func NewMerger(spec *Spec, h *Header, opt Options) (*Merger, error) {
 		m.addRefs(name, t)
 		t.SetLanguage(lang) // checked below
 		return t
+	}
+
+	for _, name := range append(append([]string(nil), spec.Lists...), opt.Lists...) {
+		i, ok := h.Lookup(name)
+		if !ok {
+			fail("List", 0, 0, &UnknownColumnError{Name: name, Suggestion: h.Suggest(name)})
+			continue
+		}
+		if m.lists == nil {
+			m.lists = map[int]bool{}
+		}
+		m.lists[i] = true
 	}
 
 	var err error
@@ -345,6 +369,32 @@ func (m *Merger) addRefs(fieldName string, t *Template) {
 	}
 }
 
+// columnName names column i for row errors.
+func (m *Merger) columnName(i int) string {
+	if i >= 0 && i < len(m.header.columns) {
+		return m.header.columns[i]
+	}
+	return fmt.Sprintf("column %d", i+1)
+}
+
+// isList reports whether column i is declared a list of addresses.
+func (m *Merger) isList(i int) bool { return m.lists[i] }
+
+// checkHeaderText refuses what must never reach a header: a line break
+// (ErrHeaderInjection) or any other control character (ErrControlCharacter:
+// NUL, VT, FF, ESC, DEL, the C1 range…), tab excepted.
+func checkHeaderText(s string) error {
+	if strings.ContainsAny(s, "\r\n") {
+		return ErrHeaderInjection
+	}
+	for i, r := range s {
+		if r != '\t' && unicode.IsControl(r) {
+			return fmt.Errorf("%w (U+%04X at byte %d)", ErrControlCharacter, r, i)
+		}
+	}
+	return nil
+}
+
 // Header returns the Header the Merger was bound to.
 func (m *Merger) Header() *Header { return m.header }
 
@@ -409,51 +459,62 @@ func (m *Merger) render(index, line int, row []string) outcome {
 	msg := &Message{Index: index, Line: line}
 	var err error
 	var s string
-	// Headers: a line break is injection whatever the field.
+	// Headers: a line break is injection whatever the field, and no other
+	// control character belongs in one either.
 	hdr := func(f field) (string, bool) {
 		buf, s, err = f.render(buf, row)
 		if err != nil {
 			rowErr(f.name, err)
 			return "", false
 		}
-		if strings.ContainsAny(s, "\r\n") {
-			rowErr(f.name, ErrHeaderInjection)
+		if err := checkHeaderText(s); err != nil {
+			rowErr(f.name, err)
 			return "", false
 		}
 		return s, true
 	}
+	pp := m.pieces.Get().(*[]addrPiece)
+	defer func() { clear(*pp); *pp = (*pp)[:0]; m.pieces.Put(pp) }()
+	addrs := func(f field) ([]mail.Address, bool) {
+		if f.t == nil {
+			return nil, true
+		}
+		if _, ok := hdr(f); !ok {
+			return nil, false
+		}
+		*pp = f.t.renderPieces((*pp)[:0], row)
+		list, err := parseAddressPieces(*pp, m.columnName, m.isList)
+		if err != nil {
+			rowErr(f.name, err)
+			return nil, false
+		}
+		return list, true
+	}
 	if m.fixed != nil {
 		msg.From = *m.fixed
-	} else if s, ok := hdr(m.from); ok {
-		list, err := ParseAddressList(s)
-		switch {
-		case err != nil:
-			rowErr("From", err)
-		case len(list) != 1:
-			rowErr("From", fmt.Errorf("%w: From needs exactly one address, got %q", ErrInvalidAddress, s))
-		default:
+	} else if list, ok := addrs(m.from); ok {
+		if len(list) != 1 {
+			rowErr("From", fmt.Errorf("%w: From needs exactly one address, got %q", ErrInvalidAddress, strings.TrimSpace(string(buf))))
+		} else {
 			msg.From = list[0]
 		}
 	}
 	lists := []*[]mail.Address{&msg.To, &msg.Cc, &msg.Bcc, &msg.ReplyTo}
 	for i, f := range m.headers {
+		if i != hSubject {
+			if list, ok := addrs(f); ok {
+				*lists[i] = list
+			}
+			continue
+		}
 		s, ok := hdr(f)
 		if !ok {
 			continue
 		}
-		if i == hSubject {
-			if n := utf8.RuneCountInString(s); n > maxSubjectRunes {
-				rowErr(f.name, fmt.Errorf("%w: %d characters (at most %d)", ErrSubjectTooLong, n, maxSubjectRunes))
-			}
-			msg.Subject = s
-			continue
+		if n := utf8.RuneCountInString(s); n > maxSubjectRunes {
+			rowErr(f.name, fmt.Errorf("%w: %d characters (at most %d)", ErrSubjectTooLong, n, maxSubjectRunes))
 		}
-		list, err := ParseAddressList(s)
-		if err != nil {
-			rowErr(f.name, err)
-			continue
-		}
-		*lists[i] = list
+		msg.Subject = s
 	}
 	n := len(msg.To) + len(msg.Cc) + len(msg.Bcc)
 	if n == 0 && len(errs) == 0 {

@@ -56,6 +56,12 @@ type Spec struct {
 	// user's language, Options.Language.
 	Language string
 	Body     string // LF line endings
+	// Lists names the columns whose cells may hold several addresses
+	// ("a@x.org, b@y.org" or with ";"): the `List:` header, column names
+	// separated by commas (`List: Cc Emails, Team`). Any other column's
+	// {{ }} in an address header gives one address (Options.Lists).
+	Lists []string
+	list  string // the List: header as read, split into Lists at the end
 
 	// Name is the file name used in located errors ("invite.tpl").
 	Name string
@@ -73,7 +79,7 @@ type Spec struct {
 const maxSpecSize = 8 << 20
 
 // specHeaders are the known header names in file order, as String writes them.
-var specHeaders = []string{"From", "To", "Cc", "Bcc", "Reply-To", "Subject", "Attachment", "Format", "Language"}
+var specHeaders = []string{"From", "To", "Cc", "Bcc", "Reply-To", "Subject", "Attachment", "Format", "Language", "List"}
 
 // ParseSpec reads a template file. Header names are case-insensitive; a line
 // starting with a space or a tab continues the previous header (folding);
@@ -163,6 +169,14 @@ func ParseSpec(r io.Reader, name string) (*Spec, error) {
 			return nil, &SpecError{File: name, Line: s.Lines["Language"], Msg: "Language: " + strings.TrimPrefix(err.Error(), ErrLanguage.Error()+" ")}
 		}
 	}
+	for _, name := range strings.Split(s.list, ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			s.Lists = append(s.Lists, name)
+		}
+	}
+	if _, ok := seen["List"]; ok && len(s.Lists) == 0 {
+		return nil, &SpecError{File: name, Line: s.Lines["List"], Msg: "List: names no column (write the columns that hold several addresses, separated by commas)"}
+	}
 	if _, ok := seen["To"]; !ok || s.To == "" {
 		return nil, &SpecError{File: name, Line: seen["To"], Msg: "missing To: header (who receives each message)"}
 	}
@@ -208,6 +222,8 @@ func (s *Spec) fieldPtr(field string) *string {
 		return (*string)(&s.Format)
 	case "Language":
 		return &s.Language
+	case "List":
+		return &s.list
 	}
 	if n, ok := strings.CutPrefix(field, "Attachment "); ok {
 		i, err := strconv.Atoi(n)
@@ -239,6 +255,7 @@ func (s *Spec) String() string {
 	}
 	head("Format", string(s.Format))
 	head("Language", s.Language)
+	head("List", strings.Join(s.Lists, ", "))
 	w.WriteString("\n")
 	w.WriteString(s.Body)
 	w.Flush()

@@ -2,6 +2,7 @@ package merge
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -37,6 +38,9 @@ const (
 	CodeEmptyValue        = "empty-value"
 	CodeInvalidAddress    = "invalid-address"
 	CodeHeaderInjection   = "header-injection"
+	CodeControlCharacter  = "control-character"
+	CodeSeveralAddresses  = "several-addresses"
+	CodeSeveralRecipients = "several-recipients"
 	CodeAttachmentEscapes = "attachment-escapes"
 	CodeAttachmentMissing = "attachment-missing"
 	CodeTooManyRecipients = "too-many-recipients"
@@ -70,6 +74,11 @@ type Report struct {
 	Messages   int // messages that would be sent
 	Recipients int // To+Cc+Bcc over those messages
 	Skipped    int // rows deliberately not sent (duplicates, suppressed)
+	// Addresses is how many different addresses Recipients are (compared
+	// lower-cased with the domain in punycode): the people who would get
+	// mail. Rows whose message goes to more than one address are listed as
+	// CodeSeveralRecipients warnings.
+	Addresses int
 }
 
 // Errors returns the problems that stop a send.
@@ -115,6 +124,7 @@ func Validate(ctx context.Context, m *Merger, src RowSource) (*Report, error) {
 			Code: CodeLinkFromCell, Msg: fmt.Sprintf("column %q sets the address of a link: rows whose value is not an http, https or mailto link are refused", l.Name)})
 	}
 	var e Engine
+	people := map[[16]byte]struct{}{}
 	err := e.run(ctx, m, src, func(j *job, r Result) error {
 		rep.Rows++
 		seen := map[int]bool{}
@@ -141,10 +151,22 @@ func Validate(ctx context.Context, m *Merger, src RowSource) (*Report, error) {
 			rep.Problems = append(rep.Problems, Problem{Severity: Warning, Line: r.Line, Field: "To", Code: code, Msg: r.Skip + " (skipped)"})
 		default:
 			rep.Messages++
-			rep.Recipients += len(r.Msg.To) + len(r.Msg.Cc) + len(r.Msg.Bcc)
+			all := r.Msg.Recipients()
+			rep.Recipients += len(all)
+			names := make([]string, len(all))
+			for i, a := range all {
+				names[i] = a.Address
+				sum := sha256.Sum256([]byte(normalAddress(a.Address)))
+				people[[16]byte(sum[:16])] = struct{}{}
+			}
+			if len(all) > 1 {
+				rep.Problems = append(rep.Problems, Problem{Severity: Warning, Line: r.Line, Code: CodeSeveralRecipients,
+					Msg: fmt.Sprintf("one message to %d addresses: %s", len(all), clip(strings.Join(names, ", "), 200))})
+			}
 		}
 		return nil
 	})
+	rep.Addresses = len(people)
 	return rep, err
 }
 
@@ -166,8 +188,10 @@ func codeOf(err error) string {
 		{ErrSyntax, CodeSyntax},
 		{ErrUnknownColumn, CodeUnknownColumn},
 		{ErrNoSender, CodeNoSender},
+		{ErrSeveralAddresses, CodeSeveralAddresses},
 		{ErrInvalidAddress, CodeInvalidAddress},
 		{ErrHeaderInjection, CodeHeaderInjection},
+		{ErrControlCharacter, CodeControlCharacter},
 		{ErrAttachmentEscapes, CodeAttachmentEscapes},
 		{ErrAttachmentMissing, CodeAttachmentMissing},
 		{ErrTooManyRecipients, CodeTooManyRecipients},
@@ -211,8 +235,10 @@ const maxListedRows = 20
 
 // WriteText writes the report for people: one line per problem ("row 12,
 // To: invalid address …"), except that empty values are collapsed into one
-// line per column listing the rows ("rows 2, 5, 9 … and 37 more"), then a
-// summary line.
+// line per column listing the rows ("rows 2, 5, 9 … and 37 more") and rows
+// with several recipients into one line, then, when there are messages,
+// how many different addresses they go to ("3 messages go to 4 different
+// addresses"), then a summary line.
 func (r *Report) WriteText(w io.Writer) error {
 	type group struct {
 		first Problem
@@ -222,6 +248,16 @@ func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	var order []any // Problem or *group, in first-seen order
 	for _, p := range r.Problems {
+		if p.Code == CodeSeveralRecipients && p.Line > 0 {
+			g := groups[p.Code]
+			if g == nil {
+				g = &group{first: Problem{Severity: p.Severity, Field: "To, Cc, Bcc", Msg: "one message to several addresses"}}
+				groups[p.Code] = g
+				order = append(order, g)
+			}
+			g.rows = append(g.rows, p.Line)
+			continue
+		}
 		if p.Code == CodeEmptyValue && p.Line > 0 {
 			g := groups[p.Msg]
 			if g == nil {
@@ -251,6 +287,10 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "%s: %s: %s, %s", o.first.Severity, o.first.Field, o.first.Msg, rowList(o.rows))
 		}
 		b.WriteString("\n")
+	}
+	if r.Messages > 0 {
+		fmt.Fprintf(&b, "%d %s to %d different %s\n", r.Messages, plural(r.Messages, "message goes", "messages go"),
+			r.Addresses, plural(r.Addresses, "address", "addresses"))
 	}
 	nErr, nWarn := len(r.Errors()), len(r.Warnings())
 	fmt.Fprintf(&b, "%d %s: %d %s to %d %s, %d skipped; %d %s, %d %s\n",

@@ -93,7 +93,7 @@ func TestValidateRules(t *testing.T) {
 		{"header injection", []string{"a@example.com", "A", "Hi\r\nBcc: evil@example.com", ""}, Options{}, CodeHeaderInjection, Error, "Subject", "contains a line break"},
 		{"injection in To", []string{"a@example.com\nBcc: evil@example.com", "A", "s", ""}, Options{}, CodeHeaderInjection, Error, "To", "line break"},
 		{"subject too long", []string{"a@example.com", "A", strings.Repeat("é", 256), ""}, Options{}, CodeSubjectTooLong, Error, "Subject", "256 characters"},
-		{"too many recipients", []string{"a@example.com, b@example.com, c@example.com", "A", "s", ""}, Options{MaxRecipients: 2}, CodeTooManyRecipients, Error, "", "3 in one message"},
+		{"too many recipients", []string{"a@example.com, b@example.com, c@example.com", "A", "s", ""}, Options{MaxRecipients: 2, Lists: []string{"Email"}}, CodeTooManyRecipients, Error, "", "3 in one message"},
 		{"no recipient", []string{"", "A", "s", ""}, Options{}, CodeNoRecipient, Error, "To", "no recipient"},
 		{"missing attachment", []string{"a@example.com", "A", "s", "nope.pdf"}, Options{AttachDir: dir}, CodeAttachmentMissing, Error, "Attachment 1", "does not exist"},
 		{"attachment escapes with ..", []string{"a@example.com", "A", "s", "../etc/passwd"}, Options{AttachDir: dir}, CodeAttachmentEscapes, Error, "Attachment 1", ".."},
@@ -130,27 +130,30 @@ func TestValidateRules(t *testing.T) {
 
 	t.Run("valid row has no problem", func(t *testing.T) {
 		m := newMerger(t, base, cols, Options{AttachDir: dir})
-		rep := validate(t, m, []string{"Ann <a@example.com>; b@example.com", "Ann", "Hi", "ok.pdf"})
-		if len(rep.Problems) != 0 || rep.Messages != 1 || rep.Recipients != 2 {
-			t.Errorf("Validate(valid row) = %+v; want no problem, 1 message to 2 recipients", rep)
+		rep := validate(t, m, []string{"Ann <a@example.com>", "Ann", "Hi", "ok.pdf"})
+		if len(rep.Problems) != 0 || rep.Messages != 1 || rep.Recipients != 1 || rep.Addresses != 1 {
+			t.Errorf("Validate(valid row) = %+v; want no problem, 1 message to 1 recipient", rep)
 		}
 	})
 }
 
 func TestValidateDuplicates(t *testing.T) {
-	m := newMerger(t, Spec{From: "me@example.com", To: "{{ Email }}", Subject: "s", Body: "x"}, []string{"Email"}, Options{})
+	m := newMerger(t, Spec{From: "me@example.com", To: "{{ Email }}", Subject: "s", Body: "x", Lists: []string{"Email"}}, []string{"Email"}, Options{})
 	rep := validate(t, m,
 		[]string{"a@example.com, b@example.com"},
 		[]string{"c@example.com"},
 		[]string{"B@Example.com; A@example.COM"}, // same set, other order and case
+		[]string{"d@example.com; b@example.com"}, // one address already had its message
 		[]string{"a@example.com"},
 	)
-	p := problem(t, rep, 4, CodeDuplicate)
-	if p.Severity != Warning || !strings.Contains(p.Msg, "duplicate of row 2") {
-		t.Errorf("duplicate problem = %+v; want a warning naming row 2", p)
+	for line, first := range map[int]string{4: "row 2", 5: "row 2: b@example.com", 6: "row 2 "} {
+		p := problem(t, rep, line, CodeDuplicate)
+		if p.Severity != Warning || !strings.Contains(p.Msg, "duplicate of "+first) {
+			t.Errorf("row %d duplicate problem = %+v; want a warning naming %s", line, p, first)
+		}
 	}
-	if rep.Skipped != 1 || rep.Messages != 3 || rep.HasErrors() {
-		t.Errorf("Validate = Skipped %d, Messages %d, errors %v; want 1, 3, none", rep.Skipped, rep.Messages, rep.HasErrors())
+	if rep.Skipped != 3 || rep.Messages != 2 || rep.HasErrors() {
+		t.Errorf("Validate = Skipped %d, Messages %d, errors %v; want 3, 2, none", rep.Skipped, rep.Messages, rep.HasErrors())
 	}
 }
 

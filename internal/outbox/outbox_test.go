@@ -2,8 +2,10 @@ package outbox
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -95,12 +97,65 @@ func TestWriteKeepsExistingFile(t *testing.T) {
 	m := messages(t, 1)[0]
 	existing := filepath.Join(d.Path, m.FileName())
 	os.WriteFile(existing, []byte("edited by the user"), 0o600)
-	if _, written, err := d.Write(m); err != nil || written {
-		t.Errorf("Write over an existing file = written %v, %v; want false, nil", written, err)
+	path, written, err := d.Write(m)
+	if err != nil || !written || filepath.Base(path) != AltName(m) {
+		t.Errorf("Write over a file that is not this message = %s, written %v, %v; want %s, true, nil", path, written, err, AltName(m))
 	}
 	if b, _ := os.ReadFile(existing); string(b) != "edited by the user" {
 		t.Errorf("existing file replaced: %q", b)
 	}
+	if _, err := os.Stat(filepath.Join(d.Path, MarkerName)); err == nil {
+		t.Errorf("Write marked a folder it did not create")
+	}
+}
+
+// A second campaign writing into the same folder (the default outbox is
+// shared) finds files with its rows' names: they are not its messages, so
+// it must write its own, not report them as sent.
+func TestSecondCampaignSameFolder(t *testing.T) {
+	d := Dir{Path: filepath.Join(t.TempDir(), "outbox"), Mark: true}
+	first := campaignMessages(t, "spring", 2)
+	second := campaignMessages(t, "autumn", 2)
+	for _, m := range first {
+		if _, _, err := d.Write(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for run := 1; run <= 2; run++ {
+		for _, m := range second {
+			if run == 1 && d.Exists(m) {
+				t.Errorf("Exists(%s of another campaign) = true before it was written", m.FileName())
+			}
+			path, written, err := d.Write(m)
+			if err != nil || written != (run == 1) || filepath.Base(path) != AltName(m) {
+				t.Errorf("run %d: Write(second campaign) = %s, %v, %v; want %s, written %v", run, path, written, err, AltName(m), run == 1)
+			}
+			if !d.Exists(m) || !lookupOK(t, d, m) {
+				t.Errorf("run %d: Exists(%s) = false after Write", run, AltName(m))
+			}
+		}
+	}
+	if n := len(listDir(t, d.Path)); n != 1+4 {
+		t.Errorf("outbox holds %d files; want the marker and 4 messages", n)
+	}
+}
+
+func campaignMessages(t *testing.T, id string, n int) []*merge.Message {
+	t.Helper()
+	spec := &merge.Spec{From: "me@example.com", To: "{{ Email }}", Subject: "s", Body: "Hello"}
+	m, err := merge.NewMerger(spec, merge.NewHeader([]string{"Email"}), merge.Options{CampaignID: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*merge.Message
+	for i := range n {
+		msg, err := m.Render(i, i+2, []string{fmt.Sprintf("user%d@example.com", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, msg)
+	}
+	return out
 }
 
 func TestConcurrentWritesOneFile(t *testing.T) {
@@ -233,4 +288,10 @@ func TestRemoveTempAfterKill(t *testing.T) {
 	if got := listDir(t, dir); len(got) != 1 || got[0] != msgs[0].FileName() {
 		t.Errorf("after RemoveTemp the folder holds %v; want only the message", got)
 	}
+}
+
+func lookupOK(t *testing.T, d Dir, m *merge.Message) bool {
+	t.Helper()
+	ok, err := Sender{Dir: d}.Lookup(context.Background(), m)
+	return err == nil && ok
 }

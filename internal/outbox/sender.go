@@ -11,8 +11,10 @@ import (
 )
 
 // Sender delivers messages by writing them as .eml files into Dir: the mode
-// that needs no account. A message whose file is already there counts as
-// delivered, so a re-run or a resumed campaign writes nothing twice. The zero
+// that needs no account. A message whose file is already there (with its
+// Message-ID, see Dir.Write) counts as delivered, so a re-run or a resumed
+// campaign writes nothing twice; another campaign's file of the same name
+// does not. The zero
 // value writes into the current directory; Sender is safe for concurrent
 // use.
 type Sender struct{ Dir Dir }
@@ -23,7 +25,7 @@ var _ campaign.BatchSender = Sender{}
 // Runner calls it before it records a batch as delivered.
 func (s Sender) Flush() error { return s.Dir.Sync() }
 
-// Send writes m into the folder. An existing file of the same name counts as
+// Send writes m into the folder. An existing file holding m counts as
 // delivered (nil). A write failure is a *campaign.SendError: KindQuota when
 // the disk is full or the file too large (ENOSPC, EFBIG, EDQUOT), which
 // pauses the campaign with the reason, KindTransient otherwise (no partial

@@ -70,7 +70,7 @@ type Summary struct {
 // NewSummary starts summary.csv in the folder, creating it if needed.
 func (d Dir) NewSummary() (*Summary, error) {
 	dir := d.dir()
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := d.ensure(); err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
 	tmp, err := os.CreateTemp(dir, tempPattern)

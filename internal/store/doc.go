@@ -41,7 +41,8 @@
 //	snapshots    id -> bucket {"columns" -> JSON []string, "rows" -> bucket{uint64 BE index -> JSON SnapshotRow}}
 //	journal      id -> bucket{uint64 BE index -> JSON campaign.Entry}
 //	sentlog      uint64 BE unix-nano + uint64 BE sequence -> uint64 BE recipient count; entries older than 48 h pruned on writes
-//	suppression  lower-cased address -> JSON {"reason","added"}
+//	suppression  canonical address (merge.CanonicalAddress: NFC lower-case local part, punycode domain) -> JSON {"reason","added"};
+//	             keys of older files spelled otherwise are re-keyed by Open
 //	settings     key -> value bytes
 //	license      "token" -> cached licence token bytes; "seen" -> uint64 BE unix-nano, the latest time the licence client saw
 //
@@ -54,7 +55,8 @@
 //	 "suppression":[{"address","reason","added"}],
 //	 "sent_log":[{"at":"RFC3339Nano","recipients":n}],
 //	 "settings":{"key":"value"},
-//	 "license_token":"base64"|null}
+//	 "license_token":"base64"|null,
+//	 "unreadable":["campaign ID journal: …"]}   only when parts of a damaged file could not be read
 //
 // # Imports
 //

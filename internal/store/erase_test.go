@@ -38,7 +38,9 @@ func TestExportThenErase(t *testing.T) {
 	writeFile(t, filepath.Join(dir, store.FileName+".bak-v1"), "old")
 	writeFile(t, filepath.Join(dir, store.FileName+".corrupt-20261121T2330Z"), "bad")
 	writeFile(t, filepath.Join(dir, store.TokenCacheName), "secret")
-	writeFile(t, filepath.Join(dir, store.OutboxName, "row-1.eml"), "To: ann@example.com")
+	writeFile(t, filepath.Join(dir, store.OutboxName, store.OutboxMarker), "")
+	writeFile(t, filepath.Join(dir, store.OutboxName, "00001-ann@example.com.eml"), "To: ann@example.com")
+	writeFile(t, filepath.Join(dir, store.OutboxName, "summary.csv"), "row")
 
 	removed, err := store.Erase(dir)
 	if err != nil {
@@ -106,7 +108,8 @@ func TestEraseDoesNotFollowLinksInsideOutbox(t *testing.T) {
 	dir := filepath.Join(root, "data")
 	outside := filepath.Join(root, "attachments")
 	writeFile(t, filepath.Join(outside, "contract.pdf"), "pdf")
-	writeFile(t, filepath.Join(dir, store.OutboxName, "row-1.eml"), "eml")
+	writeFile(t, filepath.Join(dir, store.OutboxName, store.OutboxMarker), "")
+	writeFile(t, filepath.Join(dir, store.OutboxName, "00001.eml"), "eml")
 	if err := os.Symlink(outside, filepath.Join(dir, store.OutboxName, "attachments")); err != nil {
 		t.Fatal(err)
 	}
@@ -130,3 +133,45 @@ func TestEraseRefusesOpenDatabase(t *testing.T) {
 }
 
 func isRunning(err error) bool { return errors.Is(err, campaign.ErrAlreadyRunning) }
+
+// TestEraseOnlyWhatItWrote: a data folder the user chose may hold a folder
+// named outbox that is theirs; and in the app's own outbox, a file the user
+// put there stays.
+func TestEraseOnlyWhatItWrote(t *testing.T) {
+	t.Run("unmarked outbox", func(t *testing.T) {
+		dir := t.TempDir()
+		writeFile(t, filepath.Join(dir, store.OutboxName, "00001-bob@example.com.eml"), "the user's own mail")
+		writeFile(t, filepath.Join(dir, store.OutboxName, "letter.docx"), "the user's letter")
+		if _, err := store.Erase(dir); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{"00001-bob@example.com.eml", "letter.docx"} {
+			if _, err := os.Stat(filepath.Join(dir, store.OutboxName, name)); err != nil {
+				t.Errorf("Erase removed %s from a folder SecureMerge did not create: %v", name, err)
+			}
+		}
+	})
+	t.Run("marked outbox with a file of the user", func(t *testing.T) {
+		dir := t.TempDir()
+		out := filepath.Join(dir, store.OutboxName)
+		writeFile(t, filepath.Join(out, store.OutboxMarker), "")
+		writeFile(t, filepath.Join(out, "00001-bob@example.com.eml"), "ours")
+		writeFile(t, filepath.Join(out, ".sm-123.tmp"), "ours")
+		writeFile(t, filepath.Join(out, "letter.docx"), "the user's letter")
+		removed, err := store.Erase(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		left, _ := os.ReadDir(out)
+		var names []string
+		for _, e := range left {
+			names = append(names, e.Name())
+		}
+		if !slices.Equal(names, []string{store.OutboxMarker, "letter.docx"}) {
+			t.Errorf("outbox after Erase holds %q; want the marker and the user's letter only", names)
+		}
+		if slices.Contains(removed, out) {
+			t.Errorf("Erase reported removing the outbox that still holds the user's file")
+		}
+	})
+}

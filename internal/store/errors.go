@@ -25,6 +25,9 @@ var (
 	ErrStarted = errors.New("campaign has already started sending")
 	// ErrNoEntry: no journal entry with this index.
 	ErrNoEntry = errors.New("no such journal entry")
+	// ErrNotAFile: the database path (or a file SecureMerge would write) is
+	// a symbolic link, a named pipe, a folder or a device.
+	ErrNotAFile = errors.New("not a regular file")
 	// ErrInvalidAddress: a suppression address that is not an e-mail address.
 	ErrInvalidAddress = errors.New("not an e-mail address")
 )
@@ -44,6 +47,20 @@ func (e *CorruptError) Error() string {
 }
 
 func (e *CorruptError) Unwrap() []error { return []error{ErrCorrupt, e.Err} }
+
+// DamagedError is a part of an open database that cannot be read: bbolt
+// panicked or faulted on one of its pages. The rest of the file may still
+// be readable: Export rescues what it can.
+type DamagedError struct {
+	Cause string // what bbolt reported
+}
+
+func (e *DamagedError) Error() string {
+	return fmt.Sprintf("%v: a page could not be read (%s); 'securemerge data export FILE' saves what can still be read", ErrCorrupt, e.Cause)
+}
+
+// Unwrap returns ErrCorrupt.
+func (e *DamagedError) Unwrap() error { return ErrCorrupt }
 
 // runningError is what a second process gets: the message is exactly
 // campaign.ErrAlreadyRunning's, and it wraps bbolt's lock timeout too.

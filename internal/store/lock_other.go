@@ -9,3 +9,7 @@ import "time"
 func probeLock(path string, timeout time.Duration) (release func(), held bool, err error) {
 	return func() {}, false, nil
 }
+
+// openNoFollow is 0 where O_NOFOLLOW does not exist; Open still refuses a
+// link it sees with Lstat.
+const openNoFollow = 0

@@ -10,11 +10,15 @@ import (
 	"time"
 )
 
+// openNoFollow makes opening the database fail on a symbolic link.
+const openNoFollow = syscall.O_NOFOLLOW
+
 // probeLock waits up to timeout for the exclusive lock bbolt uses on path
 // (flock) and returns a function releasing it. held reports that another
 // process kept it. A missing file is not locked.
 func probeLock(path string, timeout time.Duration) (release func(), held bool, err error) {
-	f, err := os.Open(path)
+	// Never follow a link nor wait on a FIFO here: Open refuses both.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return func() {}, false, nil
 	} else if err != nil {

@@ -58,7 +58,10 @@ func Open(dir string, opt Options) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&^0o600 != 0 {
+	if err := checkRegular(path); err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if fi, err := os.Lstat(path); err == nil && fi.Mode().Perm()&^0o600 != 0 {
 		if err := os.Chmod(path, 0o600); err != nil {
 			return nil, fmt.Errorf("open database: restrict %s to its owner: %w", path, err)
 		}
@@ -76,6 +79,10 @@ func Open(dir string, opt Options) (*DB, error) {
 	if err := db.migrate(); err != nil {
 		bdb.Close()
 		return nil, err
+	}
+	if err := db.canonicalSuppressions(); err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("open database: canonical suppression list: %w", err)
 	}
 	return db, nil
 }
@@ -105,7 +112,7 @@ func openBolt(path string, timeout time.Duration, now func() time.Time) (bdb *bo
 		// Not on Windows, where the file itself would grow to this size.
 		InitialMmapSize: initialMmapSize(),
 		OpenFile: func(name string, flag int, mode os.FileMode) (*os.File, error) {
-			f, err := os.OpenFile(name, flag, mode)
+			f, err := os.OpenFile(name, flag|openNoFollow, mode)
 			file = f
 			return f, err
 		},
@@ -140,6 +147,35 @@ func openBolt(path string, timeout time.Duration, now func() time.Time) (bdb *bo
 		return nil, moveAside(path, err, now())
 	}
 	return nil, fmt.Errorf("open database %s: %w", path, err)
+}
+
+// checkRegular refuses a database path that exists as anything but a
+// regular file, without opening or following it: opening a FIFO blocks
+// every command (data erase included) until someone writes to it, and a
+// symbolic link would have the chmod and every write land on its target.
+func checkRegular(path string) error {
+	fi, err := os.Lstat(path)
+	if err != nil || fi.Mode().IsRegular() {
+		return nil // missing: it will be created; other errors surface when opening
+	}
+	return &fs.PathError{Op: "open", Path: path, Err: fmt.Errorf("%w (%s); SecureMerge neither opens nor follows it: remove it or choose another data folder", ErrNotAFile, fileKind(fi.Mode()))}
+}
+
+// fileKind names a file mode for people.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case m.IsDir():
+		return "a folder"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a file"
 }
 
 func initialMmapSize() int {
@@ -279,11 +315,31 @@ func (db *DB) Path() string { return db.path }
 func (db *DB) Close() error { return db.bolt.Close() }
 
 // update runs fn in one read-write transaction, classifying a failed write.
-func (db *DB) update(fn func(tx *bolt.Tx) error) error {
+// A damaged page is an error wrapping ErrCorrupt (see view).
+func (db *DB) update(fn func(tx *bolt.Tx) error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer recoverDamage(&err)
 	return diskFull(db.bolt.Update(fn))
 }
 
-func (db *DB) view(fn func(tx *bolt.Tx) error) error { return db.bolt.View(fn) }
+// view runs fn in one read-only transaction. bbolt trusts its pages: a
+// damaged one (a failing disk, a half-written sector) makes it panic or
+// fault on the mapping, far from any error return. Every read goes
+// through here, so every command gets an error wrapping ErrCorrupt instead
+// of a crash; bbolt rolls the transaction back as the panic unwinds.
+func (db *DB) view(fn func(tx *bolt.Tx) error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer recoverDamage(&err)
+	return db.bolt.View(fn)
+}
+
+// recoverDamage turns a panic inside a transaction into a damaged-file
+// error in *err.
+func recoverDamage(err *error) {
+	if r := recover(); r != nil {
+		*err = &DamagedError{Cause: fmt.Sprint(r)}
+	}
+}
 
 // copyFile writes a consistent copy of the database to path (mode 0600).
 func (db *DB) copyFile(path string) error {

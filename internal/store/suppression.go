@@ -6,17 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/mail"
 	"strings"
 	"time"
 
 	"github.com/securemerge/securemerge/internal/campaign"
+	"github.com/securemerge/securemerge/internal/merge"
 	bolt "go.etcd.io/bbolt"
 )
 
 // Suppression is one address that must never be sent to again.
 type Suppression struct {
-	Address string    `json:"address"` // lower-cased
+	Address string    `json:"address"` // canonical: merge.CanonicalAddress
 	Reason  string    `json:"reason"`
 	Added   time.Time `json:"added"`
 }
@@ -26,25 +26,21 @@ type suppressionRecord struct {
 	Added  time.Time `json:"added"`
 }
 
-// normalizeAddress returns the lower-cased bare address of s ("Ann
-// <Ann@Example.com>" and " ann@example.com " both give ann@example.com),
-// or an error wrapping ErrInvalidAddress.
+// normalizeAddress returns the canonical form of s, the one every entry is
+// stored and looked up under, so that no other spelling of an address
+// (case, punycode or Unicode domain, full-width characters, another Unicode
+// normal form, a display name) slips past the list:
+// merge.CanonicalAddress. Errors wrap ErrInvalidAddress.
 func normalizeAddress(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	a, err := mail.ParseAddress(s)
+	addr, err := merge.CanonicalAddress(s)
 	if err != nil {
-		return "", fmt.Errorf("%q: %w", s, ErrInvalidAddress)
-	}
-	addr := strings.ToLower(a.Address)
-	at := strings.LastIndexByte(addr, '@')
-	if at < 1 || !strings.Contains(addr[at+1:], ".") || strings.HasSuffix(addr, ".") {
-		return "", fmt.Errorf("%q: %w", s, ErrInvalidAddress)
+		return "", fmt.Errorf("%q: %w", strings.TrimSpace(s), ErrInvalidAddress)
 	}
 	return addr, nil
 }
 
-// Suppressed reports whether addr (compared case-insensitively, a display
-// name ignored) must never be sent to again, and why.
+// Suppressed reports whether addr must never be sent to again, and why.
+// Every spelling of the same address matches (normalizeAddress).
 func (db *DB) Suppressed(addr string) (reason string, ok bool) {
 	key, err := normalizeAddress(addr)
 	if err != nil {
@@ -105,8 +101,55 @@ func (db *DB) suppress(list []Suppression) error {
 	})
 }
 
-// Unsuppress removes addresses (compared case-insensitively); addresses not
-// listed are ignored.
+// canonicalSuppressions re-keys entries stored under another spelling than
+// normalizeAddress's (files written before it was canonical: Unicode
+// domains, NFD), so that lookups by the canonical key find them. Two entries
+// that turn out to be one keep the earlier Added and the canonical entry's
+// reason. Keys that are not addresses stay as they are. It writes only when
+// something changes, so it costs one read on every later Open.
+func (db *DB) canonicalSuppressions() error {
+	type rekey struct{ old, canon string }
+	var todo []rekey
+	err := db.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketSuppression).ForEach(func(k, _ []byte) error {
+			if c, err := normalizeAddress(string(k)); err == nil && c != string(k) {
+				todo = append(todo, rekey{string(k), c})
+			}
+			return nil
+		})
+	})
+	if err != nil || len(todo) == 0 {
+		return err
+	}
+	return db.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSuppression)
+		for _, r := range todo {
+			var old, cur suppressionRecord
+			json.Unmarshal(b.Get([]byte(r.old)), &old)
+			merged := old
+			if v := b.Get([]byte(r.canon)); v != nil && json.Unmarshal(v, &cur) == nil {
+				merged.Reason = cur.Reason
+				if !cur.Added.IsZero() && (old.Added.IsZero() || cur.Added.Before(old.Added)) {
+					merged.Added = cur.Added
+				}
+			}
+			v, err := json.Marshal(merged)
+			if err != nil {
+				return err
+			}
+			if err := b.Put([]byte(r.canon), v); err != nil {
+				return err
+			}
+			if err := b.Delete([]byte(r.old)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Unsuppress removes addresses (every spelling of each, as Suppressed
+// compares them); addresses not listed are ignored.
 func (db *DB) Unsuppress(addrs ...string) error {
 	err := db.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSuppression)

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/securemerge/securemerge/internal/store"
 	"github.com/securemerge/securemerge/internal/store/storetest"
@@ -190,4 +193,64 @@ func FuzzImportSuppressions(f *testing.F) {
 			t.Fatalf("ImportSuppressions(%q): an ImportError with no lines", s)
 		}
 	})
+}
+
+func TestSuppressEverySpelling(t *testing.T) {
+	for _, entry := range []string{"bob@xn--bcher-kva.example", "Bob@Bücher.EXAMPLE", "bob@bu\u0308cher.example", "bob@ｂüｃｈｅｒ．example"} {
+		t.Run(entry, func(t *testing.T) {
+			db := storetest.Open(t)
+			if err := db.Suppress("unsubscribed", entry); err != nil {
+				t.Fatalf("Suppress(%q): %v", entry, err)
+			}
+			for _, spelling := range []string{entry, "bob@xn--bcher-kva.example", "BOB@XN--BCHER-KVA.example", "bob@bücher.example", "Bob <bob@BÜCHER.example>", "bob@ｂüｃｈｅｒ．ｅｘａｍｐｌｅ"} {
+				if _, ok := db.Suppressed(spelling); !ok {
+					t.Errorf("after Suppress(%q), Suppressed(%q) = false; want true", entry, spelling)
+				}
+			}
+			if err := db.Unsuppress("bob@bücher.example"); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := db.Suppressed(entry); ok {
+				t.Errorf("Unsuppress of another spelling left %q suppressed", entry)
+			}
+		})
+	}
+}
+
+// A file written when entries were keyed by their lower-cased spelling
+// still suppresses every spelling once opened.
+func TestSuppressionOlderSpellingsStillMatch(t *testing.T) {
+	dir := t.TempDir()
+	db, err := store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	raw, err := bolt.Open(filepath.Join(dir, store.FileName), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = raw.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("suppression"))
+		b.Put([]byte("bob@bücher.example"), []byte(`{"reason":"bounced","added":"2024-01-02T03:04:05Z"}`))
+		return b.Put([]byte("zoe\u0301@x.org"), []byte(`{"reason":"asked","added":"2024-01-02T03:04:05Z"}`))
+	})
+	raw.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err = store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for addr, reason := range map[string]string{"bob@xn--bcher-kva.example": "bounced", "bob@bücher.example": "bounced", "zo\u00e9@x.org": "asked"} {
+		if r, ok := db.Suppressed(addr); !ok || r != reason {
+			t.Errorf("Suppressed(%q) = %q, %v; want %q, true", addr, r, ok, reason)
+		}
+	}
+	list, _ := db.Suppressions()
+	if len(list) != 2 || list[0].Address != "bob@xn--bcher-kva.example" || list[1].Address != "zo\u00e9@x.org" {
+		t.Errorf("Suppressions() = %+v; want the two entries under their canonical spelling", list)
+	}
 }
