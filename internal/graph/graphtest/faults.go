@@ -4,8 +4,10 @@ import (
 	"net/http"
 )
 
-// Fault is a failure the emulator can inject into mail-sending requests
-// (POST sendMail and POST messages/{id}/send).
+// Fault is a failure the emulator can inject into the requests that create
+// or send mail: POST sendMail, POST messages/{id}/send, and the creation of
+// a message (POST messages, POST mailFolders/{id}/messages). "Accept" means
+// delivery for a send and storing the new item for a creation.
 type Fault int
 
 const (
@@ -27,6 +29,10 @@ const (
 	// FaultUnauthorized answers 401 InvalidAuthenticationToken (expired
 	// token); nothing is accepted.
 	FaultUnauthorized
+	// FaultRedirect answers 302 Found to a sign-in page, as a corporate
+	// proxy or a misrouted gateway does; nothing is accepted. A 3xx is
+	// never Graph's answer to a send.
+	FaultRedirect
 )
 
 func (f Fault) String() string {
@@ -43,6 +49,8 @@ func (f Fault) String() string {
 		return "DropBefore"
 	case FaultUnauthorized:
 		return "Unauthorized"
+	case FaultRedirect:
+		return "Redirect"
 	}
 	return "Fault(?)"
 }
@@ -55,7 +63,7 @@ func (f Fault) afterAccept() bool {
 // ParseFault returns the Fault named name (as printed by String,
 // case-sensitive), for command lines.
 func ParseFault(name string) (Fault, bool) {
-	for f := FaultThrottle; f <= FaultUnauthorized; f++ {
+	for f := FaultThrottle; f <= FaultRedirect; f++ {
 		if f.String() == name {
 			return f, true
 		}
@@ -134,6 +142,10 @@ func (s *Server) injectBefore(w http.ResponseWriter, rc *reqCtx, f Fault) *graph
 		return errf(http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token has expired or is not yet valid.")
 	case FaultDropBefore:
 		dropConnection(w)
+	case FaultRedirect:
+		w.Header().Set("Location", "https://login.microsoftonline.com/common/oauth2/authorize")
+		w.Header().Set("Content-Length", "0")
+		w.WriteHeader(http.StatusFound)
 	}
 	return errHandled
 }
