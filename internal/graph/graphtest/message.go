@@ -77,7 +77,7 @@ type attachment struct {
 }
 
 type message struct {
-	id, mailboxID, folder string // folder: a well-known name ("drafts") or a custom folder's id
+	id, mailboxID, folder string    // folder: a well-known name ("drafts") or a custom folder's id
 	immID                 string    // immutable id: kept when the message moves (Prefer: IdType="ImmutableId")
 	draft                 bool      // created by POST messages and not sent (isDraft)
 	visibleAt             time.Time // in transit to Sent Items until then: found nowhere

@@ -29,9 +29,9 @@ type Options struct {
 	// it). Meanwhile the message is nowhere: not in Drafts, not in any
 	// folder's list, and a GET by any of its ids answers 404 (doc.go).
 	SentItemsLag time.Duration
-	Now          func() time.Time // nil means time.Now; every duration above is measured on it
-	Seed            int64                            // seeds the random faults of SetFaultRate
-	Logf            func(format string, args ...any) // one line per request; nil = silent
+	Now          func() time.Time                 // nil means time.Now; every duration above is measured on it
+	Seed         int64                            // seeds the random faults of SetFaultRate
+	Logf         func(format string, args ...any) // one line per request; nil = silent
 }
 
 // User is a member of the tenant directory.
@@ -67,9 +67,9 @@ type state struct {
 	tokens     map[string]bool // token -> accepted (list mode)
 	seen       map[string]bool // tokens used so far (any-token mode)
 	expired    map[string]bool
-	mailboxes  map[string]*mailbox // by user ID
-	messages   map[string]*message // by id, every mailbox
-	immutable  map[string]*message // by immutable id, every mailbox
+	mailboxes  map[string]*mailbox      // by user ID
+	messages   map[string]*message      // by id, every mailbox
+	immutable  map[string]*message      // by immutable id, every mailbox
 	folders    map[string][]*mailFolder // custom folders by mailbox ID
 	lag        time.Duration
 	sessions   map[string]*uploadSession
