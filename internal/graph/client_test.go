@@ -119,40 +119,89 @@ func TestSearchUsers(t *testing.T) {
 	}
 }
 
-// recordingGraph answers POST …/sendMail with the statuses given in turn and
-// records each request.
+// recordingGraph is a minimal mailbox: it answers the creation of a
+// message (POST /v1.0/me/messages) with the statuses given in turn (201
+// with an id once they are used up) and records those requests; the other
+// steps of a send (the marker folder and marker, /send) succeed. Every
+// request's framing is kept in all.
 type recordingGraph struct {
 	mu       sync.Mutex
 	statuses []int
-	requests []recorded
+	requests []recorded // creations of the message
+	all      []recorded
 }
 
 type recorded struct {
-	header http.Header
-	body   []byte
+	method, path string
+	header       http.Header
+	body         []byte
+	length       int64    // Content-Length as received, -1 when unknown
+	encoding     []string // Transfer-Encoding as received
 }
 
 func (g *recordingGraph) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
+	rec := recorded{method: r.Method, path: r.URL.Path, header: r.Header.Clone(), body: body, length: r.ContentLength, encoding: r.TransferEncoding}
 	g.mu.Lock()
-	g.requests = append(g.requests, recorded{header: r.Header.Clone(), body: body})
-	status := http.StatusAccepted
-	if len(g.statuses) > 0 {
-		status, g.statuses = g.statuses[0], g.statuses[1:]
+	g.all = append(g.all, rec)
+	status := 0
+	if r.Method == http.MethodPost && r.URL.Path == "/v1.0/me/messages" {
+		g.requests = append(g.requests, rec)
+		status = http.StatusCreated
+		if len(g.statuses) > 0 {
+			status, g.statuses = g.statuses[0], g.statuses[1:]
+		}
 	}
 	g.mu.Unlock()
-	if status >= 400 {
-		w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Type", "application/json")
+	switch {
+	case status >= 400:
 		w.Header().Set("Retry-After", "7")
 		w.WriteHeader(status)
 		io.WriteString(w, `{"error":{"code":"InvalidAuthenticationToken","message":"Access token has expired or is not yet valid."}}`)
-		return
+	case status != 0:
+		w.WriteHeader(status)
+		io.WriteString(w, `{"id":"D1"}`)
+	case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/mailFolders"):
+		io.WriteString(w, `{"value":[{"id":"F1","displayName":"SecureMerge"}]}`)
+	case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/mailFolders/F1/messages"):
+		w.WriteHeader(http.StatusCreated)
+		io.WriteString(w, `{"id":"M1"}`)
+	case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/send"):
+		w.WriteHeader(http.StatusAccepted)
+	default:
+		w.WriteHeader(http.StatusNotFound)
+		io.WriteString(w, `{"error":{"code":"ErrorItemNotFound","message":"The specified object was not found in the store."}}`)
 	}
-	w.WriteHeader(status)
+}
+
+// TestJSONBodiesHaveContentLength checks that no request body goes out
+// chunked: proxies and gateways that refuse chunked uploads exist.
+func TestJSONBodiesHaveContentLength(t *testing.T) {
+	g := &recordingGraph{}
+	srv := httptest.NewServer(g)
+	defer srv.Close()
+	s := NewSender(newTestClient(t, srv.URL+"/v1.0", StaticToken("t")), SenderOptions{})
+	if err := s.Send(context.Background(), testMessage("k-len", "bob@example.com")); err != nil {
+		t.Fatalf("Send = %v", err)
+	}
+	posts := 0
+	for _, r := range g.all {
+		if len(r.body) == 0 {
+			continue
+		}
+		posts++
+		if r.length != int64(len(r.body)) || len(r.encoding) != 0 {
+			t.Errorf("%s %s: Content-Length %d, Transfer-Encoding %v for a %d-byte body; want the length and no chunking", r.method, r.path, r.length, r.encoding, len(r.body))
+		}
+	}
+	if posts < 2 {
+		t.Errorf("saw %d requests with a body; want the draft and its marker", posts)
+	}
 }
 
 func TestRetriedPostCarriesSameUncompressedBody(t *testing.T) {
-	g := &recordingGraph{statuses: []int{http.StatusUnauthorized, http.StatusAccepted}}
+	g := &recordingGraph{statuses: []int{http.StatusUnauthorized, http.StatusCreated}}
 	srv := httptest.NewServer(g)
 	defer srv.Close()
 	tokens := newFakeTokens("t1", "t2")

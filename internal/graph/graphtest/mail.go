@@ -15,11 +15,11 @@ import (
 
 // sendFault draws the fault of a mail-sending request and answers it when
 // it strikes before acceptance. done reports that the request is finished.
-func (s *Server) sendFault(w http.ResponseWriter, rc *reqCtx) (f Fault, queued bool, e *graphError) {
+func (s *Server) sendFault(w http.ResponseWriter, rc *reqCtx) (f Fault, queued *queuedFault, e *graphError) {
 	s.mu.Lock()
 	s.st.stats.SendRequests++
 	s.mu.Unlock()
-	f, queued = s.takeFault()
+	f, queued = s.takeFault(true)
 	if f != 0 && !f.afterAccept() {
 		return f, queued, s.injectBefore(w, rc, f)
 	}
@@ -28,8 +28,8 @@ func (s *Server) sendFault(w http.ResponseWriter, rc *reqCtx) (f Fault, queued b
 
 // createFault draws the fault of a request that creates a message and
 // answers it when it strikes before the item is stored.
-func (s *Server) createFault(w http.ResponseWriter, rc *reqCtx) (f Fault, queued bool, e *graphError) {
-	f, queued = s.takeFault()
+func (s *Server) createFault(w http.ResponseWriter, rc *reqCtx) (f Fault, queued *queuedFault, e *graphError) {
+	f, queued = s.takeFault(false)
 	if f != 0 && !f.afterAccept() {
 		return f, queued, s.injectBefore(w, rc, f)
 	}
@@ -37,9 +37,9 @@ func (s *Server) createFault(w http.ResponseWriter, rc *reqCtx) (f Fault, queued
 }
 
 // refused returns an unused post-accept fault to the queue and passes e on.
-func (s *Server) refused(f Fault, queued bool, e *graphError) *graphError {
-	if f != 0 && queued {
-		s.putBack(f)
+func (s *Server) refused(f Fault, queued *queuedFault, e *graphError) *graphError {
+	if f != 0 && queued != nil {
+		s.putBack(queued)
 	}
 	return e
 }

@@ -446,7 +446,12 @@ func validAddress(addr string) bool {
 		return false
 	}
 	a, err := mail.ParseAddress(addr)
-	if err != nil || a.Address != addr {
+	if err != nil {
+		return false
+	}
+	// A quoted local part ("a,b"@example.org) is valid, and net/mail hands
+	// it back unquoted: compare in the quoted form it writes.
+	if q := strings.Trim((&mail.Address{Address: a.Address}).String(), "<>"); q != addr && a.Address != addr {
 		return false
 	}
 	_, domain, ok := strings.Cut(addr, "@")

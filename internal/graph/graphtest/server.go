@@ -75,7 +75,7 @@ type state struct {
 	sessions   map[string]*uploadSession
 	delivered  []Delivered
 	stats      Stats
-	faultQueue []Fault
+	faultQueue []queuedFault
 	faultRate  float64
 	faultKinds []Fault
 	latency    time.Duration
