@@ -4,16 +4,19 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/securemerge/securemerge/internal/campaign"
 	"github.com/securemerge/securemerge/internal/graph/graphtest"
+	"github.com/securemerge/securemerge/internal/merge"
 )
 
 func TestNewClientBaseURL(t *testing.T) {
@@ -125,10 +128,11 @@ func TestSearchUsers(t *testing.T) {
 // steps of a send (the marker folder and marker, /send) succeed. Every
 // request's framing is kept in all.
 type recordingGraph struct {
-	mu       sync.Mutex
-	statuses []int
-	requests []recorded // creations of the message
-	all      []recorded
+	mu        sync.Mutex
+	statuses  []int
+	requests  []recorded // creations of the message
+	all       []recorded
+	uploadURL string // the uploadUrl of an upload session
 }
 
 type recorded struct {
@@ -167,11 +171,65 @@ func (g *recordingGraph) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/mailFolders/F1/messages"):
 		w.WriteHeader(http.StatusCreated)
 		io.WriteString(w, `{"id":"M1"}`)
+	case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/createUploadSession"):
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprintf(w, `{"uploadUrl":%q,"nextExpectedRanges":["0-"]}`, g.uploadURL)
 	case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/send"):
 		w.WriteHeader(http.StatusAccepted)
 	default:
 		w.WriteHeader(http.StatusNotFound)
 		io.WriteString(w, `{"error":{"code":"ErrorItemNotFound","message":"The specified object was not found in the store."}}`)
+	}
+}
+
+// TestUploadOnlyToGraphHosts checks that attachment bytes never go to a
+// host the upload session names unless it is Graph's or Outlook's.
+func TestUploadOnlyToGraphHosts(t *testing.T) {
+	var stranger atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		stranger.Add(1)
+		w.WriteHeader(http.StatusCreated)
+	}))
+	defer other.Close()
+	g := &recordingGraph{uploadURL: other.URL + "/api/v2.0/Users('u')/Messages('D1')/AttachmentSessions('s')?authtoken=x"}
+	srv := httptest.NewServer(g)
+	defer srv.Close()
+	s := NewSender(newTestClient(t, srv.URL+"/v1.0", StaticToken("t")), SenderOptions{})
+	big, _ := writeFile(t, t.TempDir(), "contract.pdf", 4<<20)
+	m := testMessage("k-upload", "bob@example.com")
+	m.Attachments = []merge.Attachment{big}
+	err := s.Send(context.Background(), m)
+	if !errors.Is(err, errUploadHost) || !strings.Contains(err.Error(), "contract.pdf") {
+		t.Errorf("Send = %v; want a refusal of the upload host naming the attachment", err)
+	}
+	if n := stranger.Load(); n != 0 {
+		t.Errorf("the other host received %d requests; want none", n)
+	}
+	for _, r := range g.all {
+		if strings.HasSuffix(r.path, "/send") {
+			t.Errorf("the message was sent without its attachment")
+		}
+	}
+}
+
+func TestCheckUploadURL(t *testing.T) {
+	c := newTestClient(t, "https://graph.microsoft.com/v1.0", StaticToken("t"))
+	for raw, ok := range map[string]bool{
+		"https://outlook.office.com/api/v2.0/Users('u')/Messages('m')/AttachmentSessions('s')?authtoken=x": true,
+		"https://outlook.office365.com/api/v2.0/x":                                                         true,
+		"https://eur.outlook.office.com/x":                                                                 true,
+		"https://graph.microsoft.com/v1.0/x":                                                               true,
+		"http://outlook.office.com/x":                                                                      false,
+		"https://outlook.office.com.evil.example/x":                                                        false,
+		"https://eviloffice.com/x":                                                                         false,
+		"https://outlook.office.com:8443/x":                                                                false,
+		"https://user:pw@outlook.office.com/x":                                                             false,
+		"http://127.0.0.1:9/x":                                                                             false,
+		"https://upload.example.com/api/v2.0/AttachmentSessions('s')":                                      false,
+	} {
+		if err := c.checkUploadURL(raw); (err == nil) != ok {
+			t.Errorf("checkUploadURL(%s) = %v; want allowed %v", raw, err, ok)
+		}
 	}
 }
 

@@ -175,8 +175,9 @@ func (s *Sender) upload(ctx context.Context, id string, f attachmentFile) error 
 	if err != nil {
 		return err
 	}
-	if err := checkUploadURL(uploadURL); err != nil {
-		return &campaign.SendError{Kind: campaign.KindTransient, Message: "Microsoft Graph gave an unusable upload address", Err: err}
+	if err := s.c.checkUploadURL(uploadURL); err != nil {
+		return &campaign.SendError{Kind: campaign.KindPermanent,
+			Message: fmt.Sprintf("attachment %q not sent: the upload address is not a Microsoft 365 host (%v)", f.name, err), Err: err}
 	}
 	file, err := os.Open(f.path)
 	if err != nil {
@@ -192,17 +193,39 @@ func (s *Sender) upload(ctx context.Context, id string, f attachmentFile) error 
 	return nil
 }
 
-// checkUploadURL accepts https, or http to a loopback host (the emulator).
-// The upload URL carries its own credential: we send no token to it.
-func checkUploadURL(raw string) error {
+// uploadHosts are the hosts Microsoft documents for Outlook attachment
+// upload sessions (the uploadUrl points at the Outlook REST endpoint),
+// matched as the name itself or any subdomain of it.
+var uploadHosts = []string{"outlook.office.com", "outlook.office365.com", "office.com", "office365.com", "graph.microsoft.com"}
+
+// errUploadHost is the error of an upload URL we refuse to send bytes to.
+var errUploadHost = errors.New("graph: upload URL host is neither Microsoft Graph's nor Outlook's")
+
+// checkUploadURL accepts an upload URL on the Graph base URL's own host
+// (scheme and port included: the emulator's loopback address in tests), or
+// https on one of uploadHosts. Attachment bytes go nowhere else: an answer
+// naming another host (a tampering proxy, a bug) would hand the file to a
+// stranger. The upload URL carries its own credential: we send no token.
+func (c *Client) checkUploadURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return err
+		return fmt.Errorf("upload URL: %w", err)
 	}
-	if u.Scheme == "https" && u.Host != "" || u.Scheme == "http" && isLoopback(u.Hostname()) {
+	if u.User != nil {
+		return fmt.Errorf("%w: %q", errUploadHost, u.Redacted())
+	}
+	if base, err := url.Parse(c.base); err == nil && strings.EqualFold(u.Scheme, base.Scheme) && strings.EqualFold(u.Host, base.Host) {
 		return nil
 	}
-	return fmt.Errorf("upload URL %q: want https", raw)
+	host := strings.ToLower(u.Hostname())
+	if strings.EqualFold(u.Scheme, "https") && (u.Port() == "" || u.Port() == "443") {
+		for _, h := range uploadHosts {
+			if host == h || strings.HasSuffix(host, "."+h) {
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("%w: %s://%s", errUploadHost, u.Scheme, u.Host)
 }
 
 // putChunk PUTs one byte range of an upload session. Graph answers 200/202
