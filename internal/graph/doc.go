@@ -9,6 +9,14 @@
 // POST goes out exactly once with the body we built. The campaign Runner
 // decides every retry from the *campaign.SendError kinds Sender returns;
 // the only retry here is one after a 401, with a silently refreshed token.
+// Every answer is taken for what it is: a 3xx is ambiguous (Graph never
+// redirects our requests; a proxy in the way does), success bodies are
+// read up to 16 MB and refused beyond, Retry-After is capped at 5 minutes
+// (the capped wait is SendError.RetryAfter, which the Runner shows), every
+// JSON body goes out with a Content-Length (never chunked), and attachment
+// bytes go only to the Graph host itself or Outlook's documented upload
+// hosts (outlook.office.com, outlook.office365.com, *.office.com,
+// *.office365.com).
 //
 // Every message carries its merge key in a named extended property
 // (KeyPropertyID) and our internetMessageId.
