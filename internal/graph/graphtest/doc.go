@@ -94,8 +94,9 @@
 // SetFaultRate apply to the requests that create or send mail: POST
 // sendMail, POST messages/{id}/send, POST messages and POST
 // mailFolders/{id}/messages (a post-accept fault on a creation leaves the
-// item created). FaultRedirect answers 302 to a sign-in page, as a proxy
-// in the path does; Graph itself never redirects a send.
+// item created); FailNextSend aims at the sending requests alone.
+// FaultRedirect answers 302 to a sign-in page, as a proxy in the path
+// does; Graph itself never redirects a send.
 // Stats.SendRequests counts the sending requests only.
 //
 // # Imports
