@@ -4,7 +4,7 @@
 //
 //	graphemu [-addr 127.0.0.1:0] [-token T] [-mailbox ada@contoso.test]
 //	         [-rate 30] [-window 60s] [-concurrency 4] [-daily 10000]
-//	         [-latency 0] [-fault-rate 0] [-faults Throttle,Unavailable,...]
+//	         [-latency 0] [-sent-items-lag 0] [-fault-rate 0] [-faults Throttle,Unavailable,...]
 //	         [-retry-after 1s] [-seed 1] [-v]
 //
 // It prints the two environment variables that point the app at it:

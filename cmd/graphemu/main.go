@@ -47,8 +47,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	daily := fs.Int("daily", 10000, "recipients per rolling -day")
 	day := fs.Duration("day", 24*time.Hour, "length of the rolling recipient window")
 	latency := fs.Duration("latency", 0, "delay added to every request")
-	faultRate := fs.Float64("fault-rate", 0, "probability that a sending request gets a random fault from -faults")
-	faults := fs.String("faults", "Throttle,Unavailable,TimeoutAfterAccept", "comma-separated faults for -fault-rate: Throttle, Unavailable, TimeoutAfterAccept, DropAfterAccept, DropBefore, Unauthorized")
+	lag := fs.Duration("sent-items-lag", 0, "how long an accepted message takes to reach Sent Items (Exchange's is undocumented; seconds, more under load)")
+	faultRate := fs.Float64("fault-rate", 0, "probability that a request creating or sending mail gets a random fault from -faults")
+	faults := fs.String("faults", "Throttle,Unavailable,TimeoutAfterAccept", "comma-separated faults for -fault-rate: Throttle, Unavailable, TimeoutAfterAccept, DropAfterAccept, DropBefore, Unauthorized, Redirect")
 	retryAfter := fs.Duration("retry-after", time.Second, "Retry-After of injected throttles")
 	seed := fs.Int64("seed", 1, "seed of the random faults")
 	verbose := fs.Bool("v", false, "log every request to stderr")
@@ -83,6 +84,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		DailyRecipients: *daily,
 		DayLength:       *day,
 		Seed:            *seed,
+		SentItemsLag:    *lag,
 	}
 	if *verbose {
 		l := log.New(stderr, "", log.LstdFlags|log.Lmicroseconds)

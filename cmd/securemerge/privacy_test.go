@@ -59,8 +59,10 @@ func (r *recorder) requests() []recorded {
 }
 
 // graphPaths are the mailbox endpoints a campaign may use (DESIGN.md §10.1:
-// recipient data goes only to the user's own mailbox).
-var graphPaths = regexp.MustCompile(`^/v1\.0/me(/sendMail|/messages(/[^/]+(/send|/attachments(/createUploadSession)?)?)?|/mailFolders/(sentitems|drafts)/messages)?$`)
+// recipient data goes only to the user's own mailbox): drafts and their
+// sending, and the hidden SecureMerge folder of send markers
+// (internal/graph, "Exactly once").
+var graphPaths = regexp.MustCompile(`^/v1\.0/me(/sendMail|/messages(/[^/]+(/send|/attachments(/createUploadSession)?)?)?|/mailFolders(/[^/]+(/messages(/[^/]+)?)?)?)?$`)
 
 // TestEgressOnlyToOwnMailbox runs a whole campaign in a child process with
 // every way out recorded: Graph through a recording proxy, any other HTTP

@@ -1,11 +1,14 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/mail"
 	"net/url"
 	"os"
 	"strings"
@@ -93,12 +96,34 @@ type User struct {
 	JobTitle          string `json:"jobTitle,omitempty"`
 }
 
-// Address returns Mail, or UserPrincipalName when the user has no mail.
+// Address returns Mail, or UserPrincipalName when the user has no mail;
+// "" when it has neither (MailboxAddress says so as an error).
 func (u User) Address() string {
 	if u.Mail != "" {
 		return u.Mail
 	}
 	return u.UserPrincipalName
+}
+
+// ErrNoMailboxAddress is returned by User.MailboxAddress for an account
+// with neither a mail address nor a user principal name that is one.
+var ErrNoMailboxAddress = errors.New("graph: the signed-in account has no e-mail address (neither mail nor userPrincipalName); sign in with a mailbox account")
+
+// MailboxAddress returns the address messages from this account come from,
+// with its display name: Mail, else UserPrincipalName (in Microsoft 365 a
+// UPN is usually the address). It fails with ErrNoMailboxAddress when
+// neither is a usable address, rather than handing on an empty one.
+func (u User) MailboxAddress() (mail.Address, error) {
+	for _, a := range []string{u.Mail, u.UserPrincipalName} {
+		a = strings.TrimSpace(a)
+		if a == "" {
+			continue
+		}
+		if p, err := mail.ParseAddress(a); err == nil && p.Address != "" {
+			return mail.Address{Name: u.DisplayName, Address: p.Address}, nil
+		}
+	}
+	return mail.Address{}, fmt.Errorf("%w (mail %q, userPrincipalName %q)", ErrNoMailboxAddress, u.Mail, u.UserPrincipalName)
 }
 
 // NewClient returns a Client for opt.BaseURL.
@@ -246,11 +271,39 @@ type tokenError struct{ err error }
 func (e *tokenError) Error() string { return "access token: " + e.err.Error() }
 func (e *tokenError) Unwrap() error { return e.err }
 
-// headerMiddleware sets our User-Agent.
+// preferImmutableIDs asks Graph for ids that survive a move between
+// folders: the id of a draft we create stays the id of the message once it
+// is in the Outbox and Sent Items, which is what reconciliation asks about.
+const preferImmutableIDs = `IdType="ImmutableId"`
+
+// headerMiddleware sets our User-Agent and Prefer header, and gives every
+// request body a Content-Length: kiota hands the transport a body of
+// unknown length, which goes out chunked, and corporate proxies and some
+// gateways refuse chunked uploads. Our bodies are built in memory (at most
+// Graph's 4 MB), so knowing their length costs nothing.
 type headerMiddleware struct{ userAgent string }
 
 func (h headerMiddleware) Intercept(p khttp.Pipeline, i int, req *http.Request) (*http.Response, error) {
 	req.Header.Set("User-Agent", h.userAgent)
+	if prefer := req.Header.Get("Prefer"); prefer == "" {
+		req.Header.Set("Prefer", preferImmutableIDs)
+	} else if !strings.Contains(prefer, "IdType=") {
+		req.Header.Set("Prefer", prefer+", "+preferImmutableIDs)
+	}
+	if req.Body != nil && req.Body != http.NoBody && req.ContentLength <= 0 {
+		b, err := io.ReadAll(io.LimitReader(req.Body, maxRequestBytes+requestOverhead+1))
+		req.Body.Close()
+		if err != nil {
+			return nil, fmt.Errorf("graph: request body: %w", err)
+		}
+		req.ContentLength = int64(len(b))
+		req.Body = io.NopCloser(bytes.NewReader(b))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+		if len(b) == 0 {
+			req.Body = http.NoBody
+		}
+		req.TransferEncoding = nil
+	}
 	return p.Next(req, i)
 }
 

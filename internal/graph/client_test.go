@@ -4,16 +4,19 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/securemerge/securemerge/internal/campaign"
 	"github.com/securemerge/securemerge/internal/graph/graphtest"
+	"github.com/securemerge/securemerge/internal/merge"
 )
 
 func TestNewClientBaseURL(t *testing.T) {
@@ -119,40 +122,144 @@ func TestSearchUsers(t *testing.T) {
 	}
 }
 
-// recordingGraph answers POST …/sendMail with the statuses given in turn and
-// records each request.
+// recordingGraph is a minimal mailbox: it answers the creation of a
+// message (POST /v1.0/me/messages) with the statuses given in turn (201
+// with an id once they are used up) and records those requests; the other
+// steps of a send (the marker folder and marker, /send) succeed. Every
+// request's framing is kept in all.
 type recordingGraph struct {
-	mu       sync.Mutex
-	statuses []int
-	requests []recorded
+	mu        sync.Mutex
+	statuses  []int
+	requests  []recorded // creations of the message
+	all       []recorded
+	uploadURL string // the uploadUrl of an upload session
 }
 
 type recorded struct {
-	header http.Header
-	body   []byte
+	method, path string
+	header       http.Header
+	body         []byte
+	length       int64    // Content-Length as received, -1 when unknown
+	encoding     []string // Transfer-Encoding as received
 }
 
 func (g *recordingGraph) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
+	rec := recorded{method: r.Method, path: r.URL.Path, header: r.Header.Clone(), body: body, length: r.ContentLength, encoding: r.TransferEncoding}
 	g.mu.Lock()
-	g.requests = append(g.requests, recorded{header: r.Header.Clone(), body: body})
-	status := http.StatusAccepted
-	if len(g.statuses) > 0 {
-		status, g.statuses = g.statuses[0], g.statuses[1:]
+	g.all = append(g.all, rec)
+	status := 0
+	if r.Method == http.MethodPost && r.URL.Path == "/v1.0/me/messages" {
+		g.requests = append(g.requests, rec)
+		status = http.StatusCreated
+		if len(g.statuses) > 0 {
+			status, g.statuses = g.statuses[0], g.statuses[1:]
+		}
 	}
 	g.mu.Unlock()
-	if status >= 400 {
-		w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Type", "application/json")
+	switch {
+	case status >= 400:
 		w.Header().Set("Retry-After", "7")
 		w.WriteHeader(status)
 		io.WriteString(w, `{"error":{"code":"InvalidAuthenticationToken","message":"Access token has expired or is not yet valid."}}`)
-		return
+	case status != 0:
+		w.WriteHeader(status)
+		io.WriteString(w, `{"id":"D1"}`)
+	case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/mailFolders"):
+		io.WriteString(w, `{"value":[{"id":"F1","displayName":"SecureMerge"}]}`)
+	case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/mailFolders/F1/messages"):
+		w.WriteHeader(http.StatusCreated)
+		io.WriteString(w, `{"id":"M1"}`)
+	case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/createUploadSession"):
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprintf(w, `{"uploadUrl":%q,"nextExpectedRanges":["0-"]}`, g.uploadURL)
+	case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/send"):
+		w.WriteHeader(http.StatusAccepted)
+	default:
+		w.WriteHeader(http.StatusNotFound)
+		io.WriteString(w, `{"error":{"code":"ErrorItemNotFound","message":"The specified object was not found in the store."}}`)
 	}
-	w.WriteHeader(status)
+}
+
+// TestUploadOnlyToGraphHosts checks that attachment bytes never go to a
+// host the upload session names unless it is Graph's or Outlook's.
+func TestUploadOnlyToGraphHosts(t *testing.T) {
+	var stranger atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		stranger.Add(1)
+		w.WriteHeader(http.StatusCreated)
+	}))
+	defer other.Close()
+	g := &recordingGraph{uploadURL: other.URL + "/api/v2.0/Users('u')/Messages('D1')/AttachmentSessions('s')?authtoken=x"}
+	srv := httptest.NewServer(g)
+	defer srv.Close()
+	s := NewSender(newTestClient(t, srv.URL+"/v1.0", StaticToken("t")), SenderOptions{})
+	big, _ := writeFile(t, t.TempDir(), "contract.pdf", 4<<20)
+	m := testMessage("k-upload", "bob@example.com")
+	m.Attachments = []merge.Attachment{big}
+	err := s.Send(context.Background(), m)
+	if !errors.Is(err, errUploadHost) || !strings.Contains(err.Error(), "contract.pdf") {
+		t.Errorf("Send = %v; want a refusal of the upload host naming the attachment", err)
+	}
+	if n := stranger.Load(); n != 0 {
+		t.Errorf("the other host received %d requests; want none", n)
+	}
+	for _, r := range g.all {
+		if strings.HasSuffix(r.path, "/send") {
+			t.Errorf("the message was sent without its attachment")
+		}
+	}
+}
+
+func TestCheckUploadURL(t *testing.T) {
+	c := newTestClient(t, "https://graph.microsoft.com/v1.0", StaticToken("t"))
+	for raw, ok := range map[string]bool{
+		"https://outlook.office.com/api/v2.0/Users('u')/Messages('m')/AttachmentSessions('s')?authtoken=x": true,
+		"https://outlook.office365.com/api/v2.0/x":                                                         true,
+		"https://eur.outlook.office.com/x":                                                                 true,
+		"https://graph.microsoft.com/v1.0/x":                                                               true,
+		"http://outlook.office.com/x":                                                                      false,
+		"https://outlook.office.com.evil.example/x":                                                        false,
+		"https://eviloffice.com/x":                                                                         false,
+		"https://outlook.office.com:8443/x":                                                                false,
+		"https://user:pw@outlook.office.com/x":                                                             false,
+		"http://127.0.0.1:9/x":                                                                             false,
+		"https://upload.example.com/api/v2.0/AttachmentSessions('s')":                                      false,
+	} {
+		if err := c.checkUploadURL(raw); (err == nil) != ok {
+			t.Errorf("checkUploadURL(%s) = %v; want allowed %v", raw, err, ok)
+		}
+	}
+}
+
+// TestJSONBodiesHaveContentLength checks that no request body goes out
+// chunked: proxies and gateways that refuse chunked uploads exist.
+func TestJSONBodiesHaveContentLength(t *testing.T) {
+	g := &recordingGraph{}
+	srv := httptest.NewServer(g)
+	defer srv.Close()
+	s := NewSender(newTestClient(t, srv.URL+"/v1.0", StaticToken("t")), SenderOptions{})
+	if err := s.Send(context.Background(), testMessage("k-len", "bob@example.com")); err != nil {
+		t.Fatalf("Send = %v", err)
+	}
+	posts := 0
+	for _, r := range g.all {
+		if len(r.body) == 0 {
+			continue
+		}
+		posts++
+		if r.length != int64(len(r.body)) || len(r.encoding) != 0 {
+			t.Errorf("%s %s: Content-Length %d, Transfer-Encoding %v for a %d-byte body; want the length and no chunking", r.method, r.path, r.length, r.encoding, len(r.body))
+		}
+	}
+	if posts < 2 {
+		t.Errorf("saw %d requests with a body; want the draft and its marker", posts)
+	}
 }
 
 func TestRetriedPostCarriesSameUncompressedBody(t *testing.T) {
-	g := &recordingGraph{statuses: []int{http.StatusUnauthorized, http.StatusAccepted}}
+	g := &recordingGraph{statuses: []int{http.StatusUnauthorized, http.StatusCreated}}
 	srv := httptest.NewServer(g)
 	defer srv.Close()
 	tokens := newFakeTokens("t1", "t2")

@@ -22,6 +22,63 @@ import (
 // maxErrorBody bounds how much of an error response we keep.
 const maxErrorBody = 64 << 10
 
+// maxAnswerBody bounds a success body. Our largest answers are a created
+// draft echoed back (its body and inline attachments, under Graph's 4 MB
+// request limit, JSON-escaped) and short lists; an answer past this is
+// broken or hostile and is refused before it can exhaust memory.
+const maxAnswerBody = 16 << 20
+
+// maxRetryAfter caps the wait a Retry-After may ask for. Graph asks for
+// seconds to a few minutes; a broken or hostile server (or proxy) asking
+// for a day would otherwise park the campaign for that long, once per
+// throttle. The capped wait is what SendError.RetryAfter carries and what
+// the runner shows ("continuing in 5m0s").
+const maxRetryAfter = 5 * time.Minute
+
+// errAnswerTooLarge is the read error of a success body past maxAnswerBody.
+var errAnswerTooLarge = fmt.Errorf("the answer is larger than %d MB", maxAnswerBody>>20)
+
+// cappedBody fails reads past its limit instead of reading on.
+type cappedBody struct {
+	rc   io.ReadCloser
+	left int64
+}
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		// One byte more tells a body of exactly the limit from a longer one.
+		var one [1]byte
+		if n, _ := b.rc.Read(one[:]); n > 0 {
+			return 0, errAnswerTooLarge
+		}
+		return b.rc.Read(p)
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.rc.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+func (b *cappedBody) Close() error { return b.rc.Close() }
+
+// redirectError is a 3xx answer: Graph never redirects the requests we
+// send, so it comes from something in between (a proxy, a captive portal).
+// Whether the request reached Graph is unknown: it is ambiguous, never a
+// success.
+type redirectError struct {
+	status   int
+	location string
+}
+
+func (e *redirectError) Error() string {
+	if e.location != "" {
+		return fmt.Sprintf("HTTP %d redirect to %s", e.status, e.location)
+	}
+	return fmt.Sprintf("HTTP %d redirect", e.status)
+}
+
 // Graph error codes that mean the mailbox cannot send any more for now: the
 // campaign pauses with the reason instead of failing every remaining row.
 var quotaCodes = map[string]bool{
@@ -60,9 +117,16 @@ func (recordMiddleware) Intercept(p khttp.Pipeline, i int, req *http.Request) (*
 	}
 	ex.status = resp.StatusCode
 	ex.header = resp.Header.Clone()
-	if resp.StatusCode >= 400 {
+	switch {
+	case resp.StatusCode >= 400:
 		ex.body = readErrorBody(resp)
 		resp.Body = io.NopCloser(bytes.NewReader(ex.body))
+	case resp.StatusCode >= 300:
+		// kiota takes anything under 400 for success.
+		_ = readErrorBody(resp)
+		return nil, &redirectError{status: resp.StatusCode, location: resp.Header.Get("Location")}
+	default:
+		resp.Body = &cappedBody{rc: resp.Body, left: maxAnswerBody}
 	}
 	return resp, nil
 }
@@ -83,10 +147,23 @@ var errorMapping = abs.ErrorMappings{"XXX": odataerrors.CreateODataErrorFromDisc
 // refresh and runs it once more: a 401 means Graph accepted nothing. Every
 // failure is a *campaign.SendError.
 func (c *Client) do(ctx context.Context, f func(context.Context) error) error {
+	return c.doExpect(ctx, 0, f)
+}
+
+// doExpect is do for a request whose only success is the status want (202
+// for a send, 201 for a creation): any other answer that the SDK took for
+// success is ambiguous, a KindTransient error to reconcile. want 0 accepts
+// any 2xx.
+func (c *Client) doExpect(ctx context.Context, want int, f func(context.Context) error) error {
 	for attempt := 0; ; attempt++ {
 		rctx, ex := withExchange(ctx)
 		err := f(rctx)
 		if err == nil {
+			if want != 0 && ex.status != want {
+				return &campaign.SendError{Kind: campaign.KindTransient,
+					Message: fmt.Sprintf("unexpected answer from Microsoft Graph (HTTP %d, want %d)", ex.status, want),
+					Err:     fmt.Errorf("HTTP %d", ex.status)}
+			}
 			return nil
 		}
 		if ex.status == http.StatusUnauthorized && attempt == 0 {
@@ -102,7 +179,11 @@ func (c *Client) do(ctx context.Context, f func(context.Context) error) error {
 // classify turns an SDK or transport error into a *campaign.SendError.
 func classify(err error, ex *exchange, now time.Time) *campaign.SendError {
 	var te *tokenError
+	var re *redirectError
 	switch {
+	case errors.As(err, &re):
+		return &campaign.SendError{Kind: campaign.KindTransient,
+			Message: fmt.Sprintf("Microsoft Graph's address answered with a redirect (HTTP %d), which Graph never sends: a proxy or gateway is in the way", re.status), Err: err}
 	case ex != nil && ex.status >= 400:
 		code, msg := graphError(ex.body)
 		if code == "" {
@@ -114,9 +195,11 @@ func classify(err error, ex *exchange, now time.Time) *campaign.SendError {
 	case errors.As(err, &te):
 		// The token could not be renewed (network): nothing was sent.
 		return &campaign.SendError{Kind: campaign.KindTransient, Message: "could not renew the access token", Err: err}
+	case ex != nil && ex.status >= 200 && ex.status < 300 && errors.Is(err, errAnswerTooLarge):
+		return &campaign.SendError{Kind: campaign.KindTransient, Message: "Microsoft Graph's answer is too large (over 16 MB); it was not read", Err: err}
 	case ex != nil && ex.status >= 200 && ex.status < 300:
 		// Graph answered success but we could not read the answer: the
-		// request was accepted, whatever the body says.
+		// request may have been accepted, whatever the body says.
 		return &campaign.SendError{Kind: campaign.KindTransient, Message: "unreadable answer from Microsoft Graph", Err: err}
 	}
 	return &campaign.SendError{Kind: campaign.KindTransient, Message: transportMessage(err), Err: err}
@@ -137,6 +220,9 @@ func classifyStatus(status int, h http.Header, code, msg string, err error, now 
 	case status == http.StatusTooManyRequests:
 		se.Kind = campaign.KindThrottled
 		se.RetryAfter = retryAfter(h, now)
+		if se.RetryAfter > 0 {
+			se.Message = fmt.Sprintf("%s (Microsoft 365 asks to wait %s)", msg, se.RetryAfter)
+		}
 	case status == http.StatusUnauthorized:
 		se.Kind = campaign.KindAuth
 		se.Message = "sign in again: " + msg
@@ -180,7 +266,7 @@ func odataError(err error) (code, msg string) {
 }
 
 // retryAfter reads Retry-After as seconds or an HTTP date; 0 when absent or
-// unreadable, and at most a day.
+// unreadable, and at most maxRetryAfter.
 func retryAfter(h http.Header, now time.Time) time.Duration {
 	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
@@ -190,11 +276,11 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 		if n <= 0 {
 			return 0
 		}
-		return time.Duration(min(n, 24*3600)) * time.Second
+		return time.Duration(min(n, int64(maxRetryAfter/time.Second))) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		if d := t.Sub(now); d > 0 {
-			return min(d.Round(time.Second), 24*time.Hour)
+			return min(d.Round(time.Second), maxRetryAfter)
 		}
 	}
 	return 0

@@ -42,7 +42,9 @@ func TestRetryAfter(t *testing.T) {
 		{"http date", fixedNow.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
 		{"date in the past", fixedNow.Add(-time.Minute).Format(http.TimeFormat), 0},
 		{"garbage", "soon", 0},
-		{"huge", "99999999999", 24 * time.Hour},
+		{"a day", "86400", 5 * time.Minute},
+		{"huge", "99999999999", 5 * time.Minute},
+		{"date next week", fixedNow.Add(7 * 24 * time.Hour).Format(http.TimeFormat), 5 * time.Minute},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	abs "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 
@@ -60,16 +58,17 @@ type SenderOptions struct {
 //
 // Every message is built as Graph JSON rather than sent as our MIME bytes:
 // the JSON route is the only one that can set the SecureMergeKey extended
-// property, and it is the same for all three paths (sendMail, draft with
-// upload sessions, Drafts mode), so Lookup finds whatever we created. The
+// property, and it is the same for sending and Drafts mode, so Lookup
+// finds whatever we created. The
 // message also carries our internetMessageId (<sm.KEY@domain>). Exchange
 // turns a MIME submission into its own item and re-encodes it on the way
 // out anyway, so the MIME route would not keep our bytes either; what the
 // recipient sees (subject, addresses, HTML or text body, attachments) is
 // the same.
 type Sender struct {
-	c   *Client
-	opt SenderOptions
+	c     *Client
+	opt   SenderOptions
+	proto protocol
 }
 
 // NewSender returns a Sender that talks through c.
@@ -92,11 +91,12 @@ type attachmentFile struct {
 }
 
 // Send creates the message in the mailbox and, unless in Drafts mode, sends
-// it. Messages whose attachments fit in one 4 MB request go out in one
-// sendMail request; larger ones are built as a draft (small attachments
-// inline or one by one, attachments of 3 MB and more through upload
-// sessions streamed from disk) and then sent. Send never retries, except
-// once after a 401 with a refreshed token. Errors are *campaign.SendError.
+// it, always as a draft that is then sent (doc.go, "Exactly once"): small
+// attachments go inline in the draft, larger ones one by one, and those of
+// 3 MB and more through upload sessions streamed from disk. After an
+// ambiguous failure Send reuses the draft an earlier attempt made. It never
+// retries by itself, except once after a 401 with a refreshed token.
+// Errors are *campaign.SendError.
 func (s *Sender) Send(ctx context.Context, m *merge.Message) error {
 	if len(m.Recipients()) == 0 {
 		return &campaign.SendError{Kind: campaign.KindPermanent, Message: "the message has no recipient"}
@@ -115,109 +115,18 @@ func (s *Sender) Send(ctx context.Context, m *merge.Message) error {
 		}
 		separate = append(separate, f)
 	}
-	if !s.opt.Drafts && len(separate) == 0 {
-		return s.sendMail(ctx, m, inline)
-	}
-	return s.sendViaDraft(ctx, m, inline, separate)
-}
-
-func (s *Sender) sendMail(ctx context.Context, m *merge.Message, files []attachmentFile) error {
-	atts, err := fileAttachments(files)
-	if err != nil {
-		return err
-	}
-	body := users.NewItemSendMailPostRequestBody()
-	body.SetMessage(s.message(m, atts))
-	save := true
-	body.SetSaveToSentItems(&save)
-	return s.c.do(ctx, func(ctx context.Context) error {
-		ri, err := s.mailbox().SendMail().ToPostRequestInformation(ctx, body, nil)
-		if err != nil {
-			return err
-		}
-		if err := documentedEnvelope(ri); err != nil {
-			return err
-		}
-		return s.c.sdk.GetAdapter().SendNoContent(ctx, ri, errorMapping)
-	})
-}
-
-// documentedEnvelope renames the SDK's {"Message","SaveToSentItems"} (the
-// CSDL parameter names) to the {"message","saveToSentItems"} of Graph's
-// documentation. Graph accepts both; strict servers and proxies may not.
-func documentedEnvelope(ri *abs.RequestInformation) error {
-	var in map[string]json.RawMessage
-	if err := json.Unmarshal(ri.Content, &in); err != nil {
-		return fmt.Errorf("sendMail body: %w", err)
-	}
-	out := make(map[string]json.RawMessage, len(in))
-	for k, v := range in {
-		out[strings.ToLower(k[:1])+k[1:]] = v
-	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		return fmt.Errorf("sendMail body: %w", err)
-	}
-	ri.Content = b
-	return nil
-}
-
-func (s *Sender) sendViaDraft(ctx context.Context, m *merge.Message, inline, separate []attachmentFile) error {
-	atts, err := fileAttachments(inline)
-	if err != nil {
-		return err
-	}
-	msg := s.message(m, atts)
-	var id string
-	err = s.c.do(ctx, func(ctx context.Context) error {
-		// The answer is the whole message; we read only its id, so that no
-		// other property of it can fail the parse after Graph created it.
-		ri, err := s.mailbox().Messages().ToPostRequestInformation(ctx, msg, nil)
-		if err != nil {
-			return err
-		}
-		raw, err := s.c.sdk.GetAdapter().SendPrimitive(ctx, ri, "[]byte", errorMapping)
-		if err != nil {
-			return err
-		}
-		var created struct {
-			ID string `json:"id"`
-		}
-		b, _ := raw.([]byte)
-		if err := json.Unmarshal(b, &created); err != nil {
-			return fmt.Errorf("created draft: %w", err)
-		}
-		id = created.ID
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	if id == "" {
-		return &campaign.SendError{Kind: campaign.KindTransient, Message: "Microsoft Graph created the draft without an id"}
-	}
-	for _, f := range separate {
-		if f.size < maxInlineAttachment {
-			err = s.attach(ctx, id, f)
-		} else {
-			err = s.upload(ctx, id, f)
-		}
-		if err != nil {
-			s.discard(ctx, id)
-			return err
-		}
-	}
 	if s.opt.Drafts {
-		return nil
+		return s.buildDraftOnly(ctx, m, inline, separate)
 	}
-	err = s.c.do(ctx, func(ctx context.Context) error {
-		return s.mailbox().Messages().ByMessageId(id).Send().Post(ctx, nil)
-	})
-	if err != nil && campaign.KindOf(err) != campaign.KindTransient {
-		// Nothing was sent: do not leave a copy in Drafts. After a transient
-		// failure the send may have gone through, so the draft is left alone.
-		s.discard(ctx, id)
+	if m.Key == "" {
+		return &campaign.SendError{Kind: campaign.KindPermanent, Message: "the message has no key"}
 	}
+	return s.sendOnce(ctx, m, inline, separate)
+}
+
+// buildDraftOnly is Drafts mode: the message stays in Drafts for review.
+func (s *Sender) buildDraftOnly(ctx context.Context, m *merge.Message, inline, separate []attachmentFile) error {
+	_, err := s.buildDraft(ctx, m, inline, separate)
 	return err
 }
 
@@ -266,8 +175,9 @@ func (s *Sender) upload(ctx context.Context, id string, f attachmentFile) error 
 	if err != nil {
 		return err
 	}
-	if err := checkUploadURL(uploadURL); err != nil {
-		return &campaign.SendError{Kind: campaign.KindTransient, Message: "Microsoft Graph gave an unusable upload address", Err: err}
+	if err := s.c.checkUploadURL(uploadURL); err != nil {
+		return &campaign.SendError{Kind: campaign.KindPermanent,
+			Message: fmt.Sprintf("attachment %q not sent: the upload address is not a Microsoft 365 host (%v)", f.name, err), Err: err}
 	}
 	file, err := os.Open(f.path)
 	if err != nil {
@@ -283,17 +193,39 @@ func (s *Sender) upload(ctx context.Context, id string, f attachmentFile) error 
 	return nil
 }
 
-// checkUploadURL accepts https, or http to a loopback host (the emulator).
-// The upload URL carries its own credential: we send no token to it.
-func checkUploadURL(raw string) error {
+// uploadHosts are the hosts Microsoft documents for Outlook attachment
+// upload sessions (the uploadUrl points at the Outlook REST endpoint),
+// matched as the name itself or any subdomain of it.
+var uploadHosts = []string{"outlook.office.com", "outlook.office365.com", "office.com", "office365.com", "graph.microsoft.com"}
+
+// errUploadHost is the error of an upload URL we refuse to send bytes to.
+var errUploadHost = errors.New("graph: upload URL host is neither Microsoft Graph's nor Outlook's")
+
+// checkUploadURL accepts an upload URL on the Graph base URL's own host
+// (scheme and port included: the emulator's loopback address in tests), or
+// https on one of uploadHosts. Attachment bytes go nowhere else: an answer
+// naming another host (a tampering proxy, a bug) would hand the file to a
+// stranger. The upload URL carries its own credential: we send no token.
+func (c *Client) checkUploadURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return err
+		return fmt.Errorf("upload URL: %w", err)
 	}
-	if u.Scheme == "https" && u.Host != "" || u.Scheme == "http" && isLoopback(u.Hostname()) {
+	if u.User != nil {
+		return fmt.Errorf("%w: %q", errUploadHost, u.Redacted())
+	}
+	if base, err := url.Parse(c.base); err == nil && strings.EqualFold(u.Scheme, base.Scheme) && strings.EqualFold(u.Host, base.Host) {
 		return nil
 	}
-	return fmt.Errorf("upload URL %q: want https", raw)
+	host := strings.ToLower(u.Hostname())
+	if strings.EqualFold(u.Scheme, "https") && (u.Port() == "" || u.Port() == "443") {
+		for _, h := range uploadHosts {
+			if host == h || strings.HasSuffix(host, "."+h) {
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("%w: %s://%s", errUploadHost, u.Scheme, u.Host)
 }
 
 // putChunk PUTs one byte range of an upload session. Graph answers 200/202
@@ -328,39 +260,26 @@ func (c *Client) putChunk(ctx context.Context, uploadURL string, r io.Reader, of
 	return nil
 }
 
-// Lookup reports whether the mailbox holds a message carrying m.Key in its
-// SecureMergeKey property: in Sent Items, or in Drafts in Drafts mode.
+// Lookup reports whether the message carrying m.Key was sent (Drafts mode:
+// whether its draft exists). When sending, "not found" is never taken for
+// "not sent": the answer comes from the message's draft and marker
+// (doc.go, "Exactly once"), so it holds however late Sent Items is.
 func (s *Sender) Lookup(ctx context.Context, m *merge.Message) (bool, error) {
 	if m.Key == "" {
 		return false, errors.New("graph: lookup: the message has no key")
 	}
-	folder := "sentitems"
-	if s.opt.Drafts {
-		folder = "drafts"
-	}
-	filter := fmt.Sprintf("singleValueExtendedProperties/Any(ep: ep/id eq '%s' and ep/value eq '%s')",
-		KeyPropertyID, odataString(m.Key))
-	top := int32(1)
-	cfg := &users.ItemMailFoldersItemMessagesRequestBuilderGetRequestConfiguration{
-		QueryParameters: &users.ItemMailFoldersItemMessagesRequestBuilderGetQueryParameters{
-			Filter: &filter,
-			Select: []string{"id", "internetMessageId"},
-			Top:    &top,
-		},
-	}
-	var found bool
-	err := s.c.do(ctx, func(ctx context.Context) error {
-		r, err := s.mailbox().MailFolders().ByMailFolderId(folder).Messages().Get(ctx, cfg)
+	if !s.opt.Drafts {
+		sent, err := s.lookupSent(ctx, m)
 		if err != nil {
-			return err
+			return false, fmt.Errorf("graph: look up message %s: %w", m.Key, err)
 		}
-		found = len(r.GetValue()) > 0
-		return nil
-	})
-	if err != nil {
-		return false, fmt.Errorf("graph: look up message %s in %s: %w", m.Key, folder, err)
+		return sent, nil
 	}
-	return found, nil
+	drafts, err := s.search(ctx, "drafts", m.Key)
+	if err != nil {
+		return false, fmt.Errorf("graph: look up message %s in drafts: %w", m.Key, err)
+	}
+	return len(drafts) > 0, nil
 }
 
 // odataString escapes s for a single-quoted OData literal.
@@ -413,13 +332,22 @@ func (s *Sender) message(m *merge.Message, atts []models.Attachmentable) models.
 func recipient(a mail.Address) models.Recipientable {
 	r := models.NewRecipient()
 	e := models.NewEmailAddress()
-	addr, name := a.Address, a.Name
+	addr, name := graphAddress(a.Address), a.Name
 	e.SetAddress(&addr)
 	if name != "" {
 		e.SetName(&name)
 	}
 	r.SetEmailAddress(e)
 	return r
+}
+
+// graphAddress is addr as Graph must receive it. net/mail keeps a quoted
+// local part unquoted ("a,b"@example.org is stored as a,b@example.org,
+// which Graph would read as something else): a local part that is not a
+// dot-atom gets its quotes back, as mail.Address.String writes them.
+func graphAddress(addr string) string {
+	s := (&mail.Address{Address: addr}).String()
+	return strings.TrimSuffix(strings.TrimPrefix(s, "<"), ">")
 }
 
 func recipients(as []mail.Address) []models.Recipientable {

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -135,8 +136,20 @@ func TestSendSmallMessage(t *testing.T) {
 	if len(d.Attachments) != 1 || d.Attachments[0].Name != "offer.pdf" || d.Attachments[0].SHA256 != sum {
 		t.Errorf("delivered attachments %+v; want offer.pdf with sha256 %s", d.Attachments, sum)
 	}
-	if st := srv.Stats(); st.Requests != 1 || st.SendRequests != 1 || len(st.ContentEncoding) != 0 {
-		t.Errorf("Stats() = %+v; want exactly one uncompressed sendMail request", st)
+	// The first message also finds (and here creates) the marker folder:
+	// draft, folder lookup, folder creation, marker, send.
+	if st := srv.Stats(); st.Requests != 5 || st.SendRequests != 1 || len(st.ContentEncoding) != 0 {
+		t.Errorf("Stats() = %+v; want 5 uncompressed requests, one of them a send", st)
+	}
+	if d := srv.Drafts(); len(d) != 0 {
+		t.Errorf("Drafts() = %d after the send; want the draft gone", len(d))
+	}
+	// Every later message costs three: draft, marker, send (doc.go).
+	if err := s.Send(context.Background(), testMessage("k2", "erin@example.com")); err != nil {
+		t.Fatalf("second Send = %v", err)
+	}
+	if st := srv.Stats(); st.Requests != 8 {
+		t.Errorf("the second message took %d requests; want 3", st.Requests-5)
 	}
 }
 
@@ -281,39 +294,89 @@ func TestSendFaults(t *testing.T) {
 		{"504 after accept", graphtest.FaultTimeoutAfterAccept, campaign.KindTransient, 0, 1},
 		{"dropped after accept", graphtest.FaultDropAfterAccept, campaign.KindTransient, 0, 1},
 		{"dropped before", graphtest.FaultDropBefore, campaign.KindTransient, 0, 0},
+		{"302 redirect", graphtest.FaultRedirect, campaign.KindTransient, 0, 0},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			srv := newEmulator(t, graphtest.Options{})
-			srv.SetRetryAfter(3 * time.Second)
-			srv.FailNext(1, tt.fault)
+	for _, lag := range []time.Duration{0, time.Hour} {
+		for _, tt := range tests {
+			t.Run(fmt.Sprintf("%s/lag=%s", tt.name, lag), func(t *testing.T) {
+				srv := newEmulator(t, graphtest.Options{SentItemsLag: lag})
+				srv.SetRetryAfter(3 * time.Second)
+				srv.FailNextSend(1, tt.fault)
+				s := newTestSender(t, srv, SenderOptions{})
+				m := testMessage("k-"+tt.fault.String(), "bob@example.com")
+				err := s.Send(context.Background(), m)
+				var se *campaign.SendError
+				if !errors.As(err, &se) {
+					t.Fatalf("Send = %v; want a *campaign.SendError", err)
+				}
+				if se.Kind != tt.kind || se.RetryAfter != tt.retryAfter {
+					t.Errorf("Send = %v (kind %v, RetryAfter %v); want kind %v, RetryAfter %v", err, se.Kind, se.RetryAfter, tt.kind, tt.retryAfter)
+				}
+				if st := srv.Stats(); st.SendRequests != 1 {
+					t.Errorf("emulator saw %d send requests; want exactly 1 (no automatic retry)", st.SendRequests)
+				}
+				if n := len(srv.Delivered()); n != tt.delivered {
+					t.Errorf("Delivered() = %d messages; want %d", n, tt.delivered)
+				}
+				// A fresh Sender is a restarted app: it knows nothing but
+				// what the mailbox holds.
+				for _, who := range []struct {
+					name string
+					s    *Sender
+				}{{"same sender", s}, {"after a restart", newTestSender(t, srv, SenderOptions{})}} {
+					found, err := who.s.Lookup(context.Background(), m)
+					if err != nil || found != (tt.delivered == 1) {
+						t.Errorf("Lookup (%s) after %s = %v, %v; want %v", who.name, tt.name, found, err, tt.delivered == 1)
+					}
+				}
+				if tt.delivered == 0 {
+					if err := s.Send(context.Background(), m); err != nil {
+						t.Fatalf("Send again = %v", err)
+					}
+				}
+				if n := len(srv.Delivered()); n != 1 {
+					t.Errorf("after recovery %d delivered; want exactly 1", n)
+				}
+				if d := srv.Drafts(); len(d) != 0 {
+					t.Errorf("after recovery %d drafts left; want none", len(d))
+				}
+			})
+		}
+	}
+}
+
+// TestLookupAfterAmbiguousCreate covers a draft whose creation was taken
+// although its answer was lost: it is in Drafts, unsent, and must not
+// become a second copy.
+func TestLookupAfterAmbiguousCreate(t *testing.T) {
+	for _, fault := range []graphtest.Fault{graphtest.FaultTimeoutAfterAccept, graphtest.FaultDropAfterAccept} {
+		t.Run(fault.String(), func(t *testing.T) {
+			srv := newEmulator(t, graphtest.Options{SentItemsLag: time.Hour})
+			srv.FailNext(1, fault)
 			s := newTestSender(t, srv, SenderOptions{})
-			m := testMessage("k-"+tt.fault.String(), "bob@example.com")
-			err := s.Send(context.Background(), m)
-			var se *campaign.SendError
-			if !errors.As(err, &se) {
-				t.Fatalf("Send = %v; want a *campaign.SendError", err)
+			m := testMessage("k-create", "bob@example.com")
+			if err := s.Send(context.Background(), m); campaign.KindOf(err) != campaign.KindTransient {
+				t.Fatalf("Send = %v; want transient", err)
 			}
-			if se.Kind != tt.kind || se.RetryAfter != tt.retryAfter {
-				t.Errorf("Send = %v (kind %v, RetryAfter %v); want kind %v, RetryAfter %v", err, se.Kind, se.RetryAfter, tt.kind, tt.retryAfter)
+			if d := srv.Drafts(); len(d) != 1 {
+				t.Fatalf("Drafts() = %d; want the draft the lost answer created", len(d))
 			}
-			if st := srv.Stats(); st.SendRequests != 1 {
-				t.Errorf("emulator saw %d send requests; want exactly 1 (no automatic retry)", st.SendRequests)
+			if found, err := newTestSender(t, srv, SenderOptions{}).Lookup(context.Background(), m); err != nil || found {
+				t.Fatalf("Lookup = %v, %v; want not sent", found, err)
 			}
-			if n := len(srv.Delivered()); n != tt.delivered {
-				t.Errorf("Delivered() = %d messages; want %d", n, tt.delivered)
+			if err := s.Send(context.Background(), m); err != nil {
+				t.Fatalf("Send again = %v", err)
 			}
-			found, err := s.Lookup(context.Background(), m)
-			if err != nil || found != (tt.delivered == 1) {
-				t.Errorf("Lookup after %s = %v, %v; want %v", tt.name, found, err, tt.delivered == 1)
+			if n, d := len(srv.Delivered()), len(srv.Drafts()); n != 1 || d != 0 {
+				t.Errorf("%d delivered, %d drafts left; want 1 and 0", n, d)
 			}
 		})
 	}
 }
 
-func TestSendLargeFaultOnSendLeavesNoDraft(t *testing.T) {
+func TestSendLargeThrottledReusesDraft(t *testing.T) {
 	srv := newEmulator(t, graphtest.Options{})
-	srv.FailNext(1, graphtest.FaultThrottle)
+	srv.FailNextSend(1, graphtest.FaultThrottle)
 	s := newTestSender(t, srv, SenderOptions{})
 	big, _ := writeFile(t, t.TempDir(), "big.bin", 4<<20)
 	m := testMessage("k-big-429", "bob@example.com")
@@ -321,14 +384,18 @@ func TestSendLargeFaultOnSendLeavesNoDraft(t *testing.T) {
 	if err := s.Send(context.Background(), m); campaign.KindOf(err) != campaign.KindThrottled {
 		t.Fatalf("Send = %v (%T %v); want throttled", err, errors.Unwrap(err), errors.Unwrap(err))
 	}
-	if d := srv.Drafts(); len(d) != 0 {
-		t.Errorf("Drafts() = %d after a refused send; want the draft removed", len(d))
+	if d := srv.Drafts(); len(d) != 1 {
+		t.Errorf("Drafts() = %d after a throttled send; want the draft kept for the next attempt", len(d))
 	}
+	before := srv.Stats().Requests
 	if err := s.Send(context.Background(), m); err != nil {
 		t.Fatalf("second Send = %v", err)
 	}
-	if d := srv.Delivered(); len(d) != 1 {
-		t.Errorf("Delivered() = %d; want 1", len(d))
+	if n := srv.Stats().Requests - before; n != 1 {
+		t.Errorf("the second attempt took %d requests; want 1 (the same draft sent again, its 4 MB not uploaded twice)", n)
+	}
+	if d := srv.Delivered(); len(d) != 1 || len(d[0].Attachments) != 1 {
+		t.Errorf("Delivered() = %+v; want 1 message with its attachment", d)
 	}
 }
 
@@ -351,7 +418,7 @@ func TestSendUnauthorizedRefreshes(t *testing.T) {
 	})
 	t.Run("injected 401", func(t *testing.T) {
 		srv := newEmulator(t, graphtest.Options{})
-		srv.FailNext(1, graphtest.FaultUnauthorized)
+		srv.FailNextSend(1, graphtest.FaultUnauthorized)
 		tokens := newFakeTokens("t1", "t2")
 		s := NewSender(newTestClient(t, srv.URL, tokens), SenderOptions{})
 		if err := s.Send(context.Background(), testMessage("k-401b", "bob@example.com")); err != nil {
@@ -533,5 +600,25 @@ func TestSendConcurrently(t *testing.T) {
 	}
 	if len(keys) != len(errs) {
 		t.Errorf("delivered keys %v; want %d distinct messages", keys, len(errs))
+	}
+}
+
+// TestQuotedLocalPartReachesGraph sends to an address whose local part
+// needs quotes: it must arrive as the one address it is.
+func TestQuotedLocalPartReachesGraph(t *testing.T) {
+	srv := newEmulator(t, graphtest.Options{})
+	s := newTestSender(t, srv, SenderOptions{})
+	to, err := mail.ParseAddress(`"a,b"@example.org`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := testMessage("k-quoted", "bob@example.com")
+	m.To = []mail.Address{*to, {Address: "plain.name@example.org"}}
+	if err := s.Send(context.Background(), m); err != nil {
+		t.Fatalf("Send = %v", err)
+	}
+	d := srv.Delivered()
+	if len(d) != 1 || !slices.Equal(d[0].To, []string{`"a,b"@example.org`, "plain.name@example.org"}) {
+		t.Errorf("delivered To = %q; want the quoted address intact and the plain one as is", d[0].To)
 	}
 }

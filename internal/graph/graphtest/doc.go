@@ -17,13 +17,19 @@
 //	POST   /{mbx}/sendMail                        JSON or base64 MIME (text/plain) -> 202
 //	POST   /{mbx}/messages                        draft (JSON or MIME) -> 201 message
 //	GET    /{mbx}/messages[/{id}]                 all folders; $filter, $select, $top, $skip, $expand
-//	GET    /{mbx}/mailFolders/{folder}/messages   sentitems, drafts, inbox, outbox, deleteditems
+//	GET    /{mbx}/mailFolders[?includeHiddenFolders=true&$filter=displayName eq '…']
+//	POST   /{mbx}/mailFolders                     {"displayName","isHidden"} -> 201; 409 ErrorFolderExists
+//	GET    /{mbx}/mailFolders/{folder}            a folder
+//	GET    /{mbx}/mailFolders/{folder}/messages   sentitems, drafts, inbox, outbox, deleteditems, or a created folder
+//	POST   /{mbx}/mailFolders/{folder}/messages   a draft created in that folder -> 201 message
 //	DELETE /{mbx}/messages/{id}                   -> 204
 //	POST   /{mbx}/messages/{id}/attachments       fileAttachment of at most 3 MB -> 201
 //	GET    /{mbx}/messages/{id}/attachments       metadata (contentBytes are not kept)
 //	POST   /{mbx}/messages/{id}/attachments/createUploadSession -> 201 uploadSession
 //	PUT    {uploadUrl}                            Content-Range chunks -> 200, last -> 201
-//	POST   /{mbx}/messages/{id}/send              -> 202; the draft moves to sentitems with a new id
+//	POST   /{mbx}/messages/{id}/send              -> 202; the draft leaves Drafts at once and reaches
+//	                                              sentitems after the lag, with a new regular id and
+//	                                              the same immutable id
 //
 // $filter accepts exactly two forms (single-quoted literals, a quote doubled inside;
 // keywords case-insensitive):
@@ -56,6 +62,27 @@
 // A refusal for a limit (and every injected pre-accept fault) leaves no trace:
 // nothing is stored, delivered or counted against the window.
 //
+// # Sent Items lag and immutable ids
+//
+// Exchange files the copy of a sent message in Sent Items only some time
+// after Graph accepted it (Microsoft: it "may not be available immediately
+// after sending"); the delay is not documented and grows under load.
+// Options.SentItemsLag (and SetSentItemsLag) is that delay, on the Now
+// clock. A draft that was sent leaves Drafts at once, with the 202: Exchange
+// submits the item itself and moves it to the Outbox. During the lag the
+// message is found nowhere: not in any folder's list, not by $filter on the
+// whole mailbox, and a GET (or a second /send) by any of its ids answers 404
+// ErrorItemNotFound. That last choice is the hostile one of the plausible
+// answers (real Exchange may show the item in the Outbox for a while):
+// a client must not take "not found" during the lag for "not sent".
+// Delivered records the message at acceptance, whatever the lag.
+//
+// Every item has a regular id, which changes when the item moves to another
+// folder (a sent draft gets a new one), and an immutable id, which never
+// changes. A request with `Prefer: IdType="ImmutableId"` sees immutable ids
+// in every answer (and gets Preference-Applied back); any request may name
+// an item by either id.
+//
 // # Fidelity notes
 //
 // Error bodies are Graph's {"error":{"code","message","innerError":{"date",
@@ -64,8 +91,13 @@
 // (416 otherwise) and may be any size up to 4 MiB: Outlook does not require
 // the 320 KiB multiples that OneDrive does. Attachment contents are hashed
 // (SHA-256) and sized, not kept. Faults injected with FailNext and
-// SetFaultRate apply to mail-sending requests only: POST sendMail and POST
-// messages/{id}/send.
+// SetFaultRate apply to the requests that create or send mail: POST
+// sendMail, POST messages/{id}/send, POST messages and POST
+// mailFolders/{id}/messages (a post-accept fault on a creation leaves the
+// item created); FailNextSend aims at the sending requests alone.
+// FaultRedirect answers 302 to a sign-in page, as a proxy in the path
+// does; Graph itself never redirects a send.
+// Stats.SendRequests counts the sending requests only.
 //
 // # Imports
 //

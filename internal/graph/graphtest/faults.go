@@ -4,8 +4,10 @@ import (
 	"net/http"
 )
 
-// Fault is a failure the emulator can inject into mail-sending requests
-// (POST sendMail and POST messages/{id}/send).
+// Fault is a failure the emulator can inject into the requests that create
+// or send mail: POST sendMail, POST messages/{id}/send, and the creation of
+// a message (POST messages, POST mailFolders/{id}/messages). "Accept" means
+// delivery for a send and storing the new item for a creation.
 type Fault int
 
 const (
@@ -27,6 +29,10 @@ const (
 	// FaultUnauthorized answers 401 InvalidAuthenticationToken (expired
 	// token); nothing is accepted.
 	FaultUnauthorized
+	// FaultRedirect answers 302 Found to a sign-in page, as a corporate
+	// proxy or a misrouted gateway does; nothing is accepted. A 3xx is
+	// never Graph's answer to a send.
+	FaultRedirect
 )
 
 func (f Fault) String() string {
@@ -43,6 +49,8 @@ func (f Fault) String() string {
 		return "DropBefore"
 	case FaultUnauthorized:
 		return "Unauthorized"
+	case FaultRedirect:
+		return "Redirect"
 	}
 	return "Fault(?)"
 }
@@ -55,7 +63,7 @@ func (f Fault) afterAccept() bool {
 // ParseFault returns the Fault named name (as printed by String,
 // case-sensitive), for command lines.
 func ParseFault(name string) (Fault, bool) {
-	for f := FaultThrottle; f <= FaultUnauthorized; f++ {
+	for f := FaultThrottle; f <= FaultRedirect; f++ {
 		if f.String() == name {
 			return f, true
 		}
@@ -63,16 +71,28 @@ func ParseFault(name string) (Fault, bool) {
 	return 0, false
 }
 
-// FailNext makes the next n mail-sending requests fail with f, after any
-// faults queued before. Faults that strike after acceptance are kept for the
-// next request that is accepted: a request refused for another reason does
-// not use them up.
-func (s *Server) FailNext(n int, f Fault) {
+// FailNext makes the next n faultable requests (those that create or send
+// mail) fail with f, after any faults queued before. Faults that strike
+// after acceptance are kept for the next request that is accepted: a
+// request refused for another reason does not use them up.
+func (s *Server) FailNext(n int, f Fault) { s.queueFaults(n, f, false) }
+
+// FailNextSend is FailNext for sending requests only (POST sendMail and
+// POST messages/{id}/send): the creations before them go through.
+func (s *Server) FailNextSend(n int, f Fault) { s.queueFaults(n, f, true) }
+
+func (s *Server) queueFaults(n int, f Fault, sendOnly bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for range n {
-		s.st.faultQueue = append(s.st.faultQueue, f)
+		s.st.faultQueue = append(s.st.faultQueue, queuedFault{f, sendOnly})
 	}
+}
+
+// queuedFault is a FailNext or FailNextSend fault waiting for its request.
+type queuedFault struct {
+	fault    Fault
+	sendOnly bool
 }
 
 // SetFaultRate gives each mail-sending request, with probability p, a fault
@@ -85,27 +105,30 @@ func (s *Server) SetFaultRate(p float64, fs ...Fault) {
 	s.st.faultKinds = append([]Fault(nil), fs...)
 }
 
-// takeFault draws the fault of one sending request, or 0. The second result
-// tells whether it came from the FailNext queue (so it can be put back).
-func (s *Server) takeFault() (Fault, bool) {
+// takeFault draws the fault of one faultable request (sending tells a
+// sending request from a creation), or 0. A fault from the queue comes
+// with its entry, so that it can be put back.
+func (s *Server) takeFault(sending bool) (Fault, *queuedFault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.st.faultQueue) > 0 {
-		f := s.st.faultQueue[0]
-		s.st.faultQueue = s.st.faultQueue[1:]
-		return f, true
+	for i, q := range s.st.faultQueue {
+		if q.sendOnly && !sending {
+			continue
+		}
+		s.st.faultQueue = append(s.st.faultQueue[:i:i], s.st.faultQueue[i+1:]...)
+		return q.fault, &q
 	}
 	if s.st.faultRate > 0 && len(s.st.faultKinds) > 0 && s.rng.Float64() < s.st.faultRate {
-		return s.st.faultKinds[s.rng.IntN(len(s.st.faultKinds))], false
+		return s.st.faultKinds[s.rng.IntN(len(s.st.faultKinds))], nil
 	}
-	return 0, false
+	return 0, nil
 }
 
 // putBack returns an unused queued fault to the head of the queue.
-func (s *Server) putBack(f Fault) {
+func (s *Server) putBack(q *queuedFault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.st.faultQueue = append([]Fault{f}, s.st.faultQueue...)
+	s.st.faultQueue = append([]queuedFault{*q}, s.st.faultQueue...)
 }
 
 func (s *Server) countInjected(f Fault) {
@@ -134,6 +157,10 @@ func (s *Server) injectBefore(w http.ResponseWriter, rc *reqCtx, f Fault) *graph
 		return errf(http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token has expired or is not yet valid.")
 	case FaultDropBefore:
 		dropConnection(w)
+	case FaultRedirect:
+		w.Header().Set("Location", "https://login.microsoftonline.com/common/oauth2/authorize")
+		w.Header().Set("Content-Length", "0")
+		w.WriteHeader(http.StatusFound)
 	}
 	return errHandled
 }

@@ -100,7 +100,7 @@ func call(t *testing.T, s *Server, method, path string, body []byte, hdr map[str
 			req.Header.Set(k, v)
 		}
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := noFollow.Do(req)
 	if err != nil {
 		return reply{}, err
 	}
@@ -111,6 +111,9 @@ func call(t *testing.T, s *Server, method, path string, body []byte, hdr map[str
 	}
 	return reply{status: resp.StatusCode, header: resp.Header, body: b}, nil
 }
+
+// noFollow shows a redirect as the answer it is, as the real client must.
+var noFollow = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 func mustCall(t *testing.T, s *Server, method, path string, body []byte, hdr map[string]string) reply {
 	t.Helper()

@@ -15,11 +15,21 @@ import (
 
 // sendFault draws the fault of a mail-sending request and answers it when
 // it strikes before acceptance. done reports that the request is finished.
-func (s *Server) sendFault(w http.ResponseWriter, rc *reqCtx) (f Fault, queued bool, e *graphError) {
+func (s *Server) sendFault(w http.ResponseWriter, rc *reqCtx) (f Fault, queued *queuedFault, e *graphError) {
 	s.mu.Lock()
 	s.st.stats.SendRequests++
 	s.mu.Unlock()
-	f, queued = s.takeFault()
+	f, queued = s.takeFault(true)
+	if f != 0 && !f.afterAccept() {
+		return f, queued, s.injectBefore(w, rc, f)
+	}
+	return f, queued, nil
+}
+
+// createFault draws the fault of a request that creates a message and
+// answers it when it strikes before the item is stored.
+func (s *Server) createFault(w http.ResponseWriter, rc *reqCtx) (f Fault, queued *queuedFault, e *graphError) {
+	f, queued = s.takeFault(false)
 	if f != 0 && !f.afterAccept() {
 		return f, queued, s.injectBefore(w, rc, f)
 	}
@@ -27,9 +37,9 @@ func (s *Server) sendFault(w http.ResponseWriter, rc *reqCtx) (f Fault, queued b
 }
 
 // refused returns an unused post-accept fault to the queue and passes e on.
-func (s *Server) refused(f Fault, queued bool, e *graphError) *graphError {
-	if f != 0 && queued {
-		s.putBack(f)
+func (s *Server) refused(f Fault, queued *queuedFault, e *graphError) *graphError {
+	if f != 0 && queued != nil {
+		s.putBack(queued)
 	}
 	return e
 }
@@ -123,17 +133,25 @@ func (s *Server) accept(rc *reqCtx, m *message, save bool) *graphError {
 
 	s.fileMessage(rc, m, "sentitems", now)
 	m.sent = now
+	m.draft = false
+	// Exchange files the copy only some time after accepting it.
+	m.visibleAt = now.Add(s.st.lag)
 	if save {
-		s.st.messages[m.id] = m
+		s.storeMessage(m)
 	}
 	s.st.delivered = append(s.st.delivered, m.delivered())
 	s.st.stats.Accepted++
 	return nil
 }
 
-// fileMessage gives m a fresh id in folder of rc's mailbox. Callers hold s.mu.
+// fileMessage gives m a fresh regular id in folder of rc's mailbox (a
+// message that moves gets a new one, as in Exchange) and an immutable id
+// unless it has one. Callers hold s.mu.
 func (s *Server) fileMessage(rc *reqCtx, m *message, folder string, now time.Time) {
 	m.id = randomID("AAMkAGEmu", 48)
+	if m.immID == "" {
+		m.immID = randomID("AAkALgAAEmuImm", 48)
+	}
 	m.mailboxID = rc.mbx.user.ID
 	m.folder = folder
 	if m.created.IsZero() {
@@ -152,7 +170,25 @@ func (s *Server) fileMessage(rc *reqCtx, m *message, folder string, now time.Tim
 	}
 }
 
-func (s *Server) serveCreateDraft(w http.ResponseWriter, r *http.Request, rc *reqCtx) *graphError {
+// serveCreateDraft creates a draft in folder (drafts, or any folder when
+// posted to mailFolders/{id}/messages: Exchange creates it there, as a draft).
+func (s *Server) serveCreateDraft(w http.ResponseWriter, r *http.Request, rc *reqCtx, folder string) *graphError {
+	f, queued, e := s.createFault(w, rc)
+	if e != nil {
+		return e
+	}
+	if e := s.createDraft(w, r, rc, folder); e != nil {
+		return s.refused(f, queued, e)
+	}
+	if f != 0 {
+		return s.injectAfter(w, rc, f)
+	}
+	s.writeJSON(w, http.StatusCreated, rc.answer)
+	return nil
+}
+
+// createDraft parses, stores and renders the draft into rc.answer.
+func (s *Server) createDraft(w http.ResponseWriter, r *http.Request, rc *reqCtx, folder string) *graphError {
 	raw, kind, e := s.readBody(r, maxRequestBody, true)
 	if e != nil {
 		return e
@@ -173,19 +209,43 @@ func (s *Server) serveCreateDraft(w http.ResponseWriter, r *http.Request, rc *re
 		return errf(http.StatusBadRequest, "ErrorInvalidRecipients", "The message has %d recipients; a message can have at most %d recipients (To, Cc and Bcc).", n, s.opt.MaxRecipients)
 	}
 	s.mu.Lock()
-	s.fileMessage(rc, m, "drafts", s.now())
-	s.st.messages[m.id] = m
+	s.fileMessage(rc, m, folder, s.now())
+	m.draft = true
+	s.storeMessage(m)
 	body := s.messageJSON(rc, m, nil, nil)
 	s.mu.Unlock()
 	body["@odata.context"] = rc.base + "/$metadata#users('" + rc.mbx.user.ID + "')/messages/$entity"
-	s.writeJSON(w, http.StatusCreated, body)
+	rc.answer = body
 	return nil
 }
 
-// lookup finds message id in rc's mailbox. Callers hold s.mu.
+// storeMessage files m under both its ids. Callers hold s.mu.
+func (s *Server) storeMessage(m *message) {
+	s.st.messages[m.id] = m
+	s.st.immutable[m.immID] = m
+}
+
+// dropMessage forgets m. Callers hold s.mu.
+func (s *Server) dropMessage(m *message) {
+	if s.st.messages[m.id] == m {
+		delete(s.st.messages, m.id)
+	}
+	if s.st.immutable[m.immID] == m {
+		delete(s.st.immutable, m.immID)
+	}
+}
+
+// visible reports whether m is out of transit (in a folder) at now.
+func visible(m *message, now time.Time) bool { return !now.Before(m.visibleAt) }
+
+// lookup finds message id (regular or immutable) in rc's mailbox. A
+// message in transit to Sent Items is not found. Callers hold s.mu.
 func (s *Server) lookup(rc *reqCtx, id string) (*message, *graphError) {
 	m := s.st.messages[id]
-	if m == nil || m.mailboxID != rc.mbx.user.ID {
+	if m == nil {
+		m = s.st.immutable[id]
+	}
+	if m == nil || m.mailboxID != rc.mbx.user.ID || !visible(m, s.now()) {
 		return nil, errNotFound()
 	}
 	return m, nil
@@ -198,7 +258,7 @@ func (s *Server) serveSendDraft(w http.ResponseWriter, r *http.Request, rc *reqC
 	}
 	s.mu.Lock()
 	m, e := s.lookup(rc, id)
-	if e == nil && m.folder != "drafts" {
+	if e == nil && !m.draft {
 		e = errf(http.StatusBadRequest, "ErrorInvalidOperation", "Only a draft can be sent; this message is in %s.", m.folder)
 	}
 	var sent *message
@@ -216,9 +276,11 @@ func (s *Server) serveSendDraft(w http.ResponseWriter, r *http.Request, rc *reqC
 		return s.refused(f, queued, e)
 	}
 	s.mu.Lock()
-	// The draft leaves drafts: the sent copy has a new id, as in Exchange.
-	if cur := s.st.messages[id]; cur == m {
-		delete(s.st.messages, id)
+	// The draft leaves its folder at once: the copy in Sent Items has a
+	// new regular id and keeps the immutable one, as in Exchange.
+	s.dropMessage(m)
+	if s.st.immutable[m.immID] == nil {
+		s.st.immutable[m.immID] = sent
 	}
 	s.mu.Unlock()
 	if f != 0 {
@@ -231,9 +293,9 @@ func (s *Server) serveSendDraft(w http.ResponseWriter, r *http.Request, rc *reqC
 
 func (s *Server) serveDeleteMessage(w http.ResponseWriter, rc *reqCtx, id string) *graphError {
 	s.mu.Lock()
-	_, e := s.lookup(rc, id)
+	m, e := s.lookup(rc, id)
 	if e == nil {
-		delete(s.st.messages, id)
+		s.dropMessage(m)
 	}
 	s.mu.Unlock()
 	if e != nil {
@@ -339,9 +401,8 @@ func graphTime(t time.Time) any {
 // messageJSON renders m as Graph does. Callers hold s.mu.
 func (s *Server) messageJSON(rc *reqCtx, m *message, sel []string, x *expansion) map[string]any {
 	from := map[string]any{"emailAddress": map[string]any{"name": m.from.Name, "address": m.from.Address}}
-	isDraft := m.folder == "drafts"
 	all := map[string]any{
-		"id": m.id, "createdDateTime": graphTime(m.created), "lastModifiedDateTime": graphTime(m.modified),
+		"id": rc.idOf(m), "createdDateTime": graphTime(m.created), "lastModifiedDateTime": graphTime(m.modified),
 		"changeKey": "CQAAABYAAA" + m.id[len(m.id)-8:], "categories": []string{},
 		"receivedDateTime": graphTime(m.created), "sentDateTime": graphTime(m.sent),
 		"hasAttachments": len(m.attachments) > 0, "internetMessageId": m.internetMessageID,
@@ -349,7 +410,7 @@ func (s *Server) messageJSON(rc *reqCtx, m *message, sel []string, x *expansion)
 		"parentFolderId": folderID(m.folder), "conversationId": m.conversationID,
 		"conversationIndex":          conversationIndex(m.conversationID),
 		"isDeliveryReceiptRequested": false, "isReadReceiptRequested": false, "isRead": true,
-		"isDraft": isDraft, "inferenceClassification": "focused",
+		"isDraft": m.draft, "inferenceClassification": "focused",
 		"webLink": "https://outlook.office365.com/owa/?ItemID=" + url.QueryEscape(m.id) + "&exvsurl=1&viewmodel=ReadMessageItem",
 		"body":    map[string]any{"contentType": m.bodyType, "content": m.body},
 		"sender":  from, "from": from,
@@ -363,7 +424,7 @@ func (s *Server) messageJSON(rc *reqCtx, m *message, sel []string, x *expansion)
 	}
 	out := all
 	if len(sel) > 0 {
-		out = map[string]any{"id": m.id}
+		out = map[string]any{"id": rc.idOf(m)}
 		for _, k := range sel {
 			switch k {
 			case "internetMessageHeaders":
@@ -446,8 +507,9 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, rc *reqCtx, f
 	}
 	s.mu.Lock()
 	var ms []*message
+	now := s.now()
 	for _, m := range s.st.messages {
-		if m.mailboxID == rc.mbx.user.ID && (folder == "" || m.folder == folder) && (filter == nil || filter.match(m)) {
+		if m.mailboxID == rc.mbx.user.ID && visible(m, now) && (folder == "" || m.folder == folder) && (filter == nil || filter.match(m)) {
 			ms = append(ms, m)
 		}
 	}
@@ -547,7 +609,7 @@ func (s *Server) serveAddAttachment(w http.ResponseWriter, r *http.Request, rc *
 	}
 	s.mu.Lock()
 	m, e := s.lookup(rc, id)
-	if e == nil && m.folder != "drafts" {
+	if e == nil && !m.draft {
 		e = errNotDraft()
 	}
 	if e == nil {

@@ -77,7 +77,10 @@ type attachment struct {
 }
 
 type message struct {
-	id, mailboxID, folder string
+	id, mailboxID, folder string    // folder: a well-known name ("drafts") or a custom folder's id
+	immID                 string    // immutable id: kept when the message moves (Prefer: IdType="ImmutableId")
+	draft                 bool      // created by POST messages and not sent (isDraft)
+	visibleAt             time.Time // in transit to Sent Items until then: found nowhere
 	created, modified     time.Time
 	sent                  time.Time
 	internetMessageID     string
@@ -443,7 +446,12 @@ func validAddress(addr string) bool {
 		return false
 	}
 	a, err := mail.ParseAddress(addr)
-	if err != nil || a.Address != addr {
+	if err != nil {
+		return false
+	}
+	// A quoted local part ("a,b"@example.org) is valid, and net/mail hands
+	// it back unquoted: compare in the quoted form it writes.
+	if q := strings.Trim((&mail.Address{Address: a.Address}).String(), "<>"); q != addr && a.Address != addr {
 		return false
 	}
 	_, domain, ok := strings.Cut(addr, "@")

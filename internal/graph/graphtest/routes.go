@@ -99,7 +99,7 @@ func (s *Server) routeMailbox(w http.ResponseWriter, r *http.Request, rc *reqCtx
 		case http.MethodGet:
 			return s.serveList(w, r, rc, "")
 		case http.MethodPost:
-			return s.serveCreateDraft(w, r, rc)
+			return s.serveCreateDraft(w, r, rc, "drafts")
 		}
 		return errMethod()
 	case len(l) == 2 && l[0] == "messages":
@@ -128,17 +128,33 @@ func (s *Server) routeMailbox(w http.ResponseWriter, r *http.Request, rc *reqCtx
 			return errMethod()
 		}
 		return s.serveCreateUploadSession(w, r, rc, segs[1])
-	case len(l) == 3 && l[0] == "mailfolders" && l[2] == "messages":
-		folder, ok := wellKnownFolder(l[1])
-		if !ok {
-			return errNotFound()
+	case len(l) == 1 && l[0] == "mailfolders":
+		switch method {
+		case http.MethodGet:
+			return s.serveListFolders(w, r, rc)
+		case http.MethodPost:
+			return s.serveCreateFolder(w, r, rc)
 		}
+		return errMethod()
+	case len(l) == 2 && l[0] == "mailfolders":
 		if method != http.MethodGet {
 			return errMethod()
 		}
-		return s.serveList(w, r, rc, folder)
+		return s.serveGetFolder(w, rc, segs[1])
+	case len(l) == 3 && l[0] == "mailfolders" && l[2] == "messages":
+		folder, ok := s.resolveFolder(rc, segs[1])
+		if !ok {
+			return errNotFound()
+		}
+		switch method {
+		case http.MethodGet:
+			return s.serveList(w, r, rc, folder)
+		case http.MethodPost:
+			return s.serveCreateDraft(w, r, rc, folder)
+		}
+		return errMethod()
 	case len(l) == 4 && l[0] == "mailfolders" && l[2] == "messages":
-		if _, ok := wellKnownFolder(l[1]); !ok {
+		if _, ok := s.resolveFolder(rc, segs[1]); !ok {
 			return errNotFound()
 		}
 		if method != http.MethodGet {
@@ -163,8 +179,14 @@ func wellKnownFolder(name string) (string, bool) {
 	return "", false
 }
 
-// folderID is the opaque id reported as parentFolderId.
-func folderID(name string) string { return "AQMkADAwATM0MDAAMS1" + strings.ToUpper(name) + "AAAA" }
+// folderID is the opaque id reported as parentFolderId: derived from a
+// well-known folder's name, a custom folder's own id.
+func folderID(name string) string {
+	if _, ok := wellKnownNames[name]; !ok {
+		return name
+	}
+	return "AQMkADAwATM0MDAAMS1" + strings.ToUpper(name) + "AAAA"
+}
 
 // bodyKind is how a POST body is to be parsed.
 type bodyKind int

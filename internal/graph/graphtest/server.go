@@ -24,9 +24,14 @@ type Options struct {
 	DailyRecipients int           // To+Cc+Bcc per rolling DayLength and mailbox; 0 means 10,000
 	DayLength       time.Duration // 0 means 24 h (tests shrink it)
 	MaxRecipients   int           // per message; 0 means 500
-	Now             func() time.Time
-	Seed            int64                            // seeds the random faults of SetFaultRate
-	Logf            func(format string, args ...any) // one line per request; nil = silent
+	// SentItemsLag is how long an accepted message takes to reach Sent
+	// Items, on the Now clock; 0 means at once (SetSentItemsLag changes
+	// it). Meanwhile the message is nowhere: not in Drafts, not in any
+	// folder's list, and a GET by any of its ids answers 404 (doc.go).
+	SentItemsLag time.Duration
+	Now          func() time.Time                 // nil means time.Now; every duration above is measured on it
+	Seed         int64                            // seeds the random faults of SetFaultRate
+	Logf         func(format string, args ...any) // one line per request; nil = silent
 }
 
 // User is a member of the tenant directory.
@@ -62,12 +67,15 @@ type state struct {
 	tokens     map[string]bool // token -> accepted (list mode)
 	seen       map[string]bool // tokens used so far (any-token mode)
 	expired    map[string]bool
-	mailboxes  map[string]*mailbox // by user ID
-	messages   map[string]*message // by id, every mailbox
+	mailboxes  map[string]*mailbox      // by user ID
+	messages   map[string]*message      // by id, every mailbox
+	immutable  map[string]*message      // by immutable id, every mailbox
+	folders    map[string][]*mailFolder // custom folders by mailbox ID
+	lag        time.Duration
 	sessions   map[string]*uploadSession
 	delivered  []Delivered
 	stats      Stats
-	faultQueue []Fault
+	faultQueue []queuedFault
 	faultRate  float64
 	faultKinds []Fault
 	latency    time.Duration
@@ -170,6 +178,9 @@ func (s *Server) freshState() state {
 		expired:    map[string]bool{},
 		mailboxes:  map[string]*mailbox{},
 		messages:   map[string]*message{},
+		immutable:  map[string]*message{},
+		folders:    map[string][]*mailFolder{},
+		lag:        s.opt.SentItemsLag,
 		sessions:   map[string]*uploadSession{},
 		stats:      Stats{Injected: map[Fault]int{}, ContentEncoding: map[string]int{}},
 		retryAfter: time.Second,
@@ -221,6 +232,14 @@ func (s *Server) SetRetryAfter(d time.Duration) {
 	s.mu.Unlock()
 }
 
+// SetSentItemsLag sets how long a message accepted from now on takes to
+// reach Sent Items (Options.SentItemsLag).
+func (s *Server) SetSentItemsLag(d time.Duration) {
+	s.mu.Lock()
+	s.st.lag = d
+	s.mu.Unlock()
+}
+
 // ExpireTokens makes every token accepted so far answer 401
 // InvalidAuthenticationToken. With Options.Tokens set, only tokens given to
 // AddToken afterwards are accepted; with any-token mode, any token not yet
@@ -260,6 +279,31 @@ type reqCtx struct {
 	clientRequestID string
 	base            string // absolute base URL with /v1.0
 	mbx             *mailbox
+	immutableIDs    bool           // the request asked for Prefer: IdType="ImmutableId"
+	answer          map[string]any // a success body prepared before a post-accept fault may replace it
+}
+
+// idOf is the id of m as this request sees it: its immutable id when the
+// request asked for immutable ids, else its regular id, which changes when
+// the message moves to another folder.
+func (rc *reqCtx) idOf(m *message) string {
+	if rc.immutableIDs {
+		return m.immID
+	}
+	return m.id
+}
+
+// preferImmutable reports whether a Prefer header asks for IdType="ImmutableId".
+func preferImmutable(h http.Header) bool {
+	for _, v := range h.Values("Prefer") {
+		for _, p := range strings.Split(v, ",") {
+			k, val, ok := strings.Cut(strings.TrimSpace(p), "=")
+			if ok && strings.EqualFold(strings.TrimSpace(k), "IdType") && strings.EqualFold(strings.Trim(strings.TrimSpace(val), `"`), "ImmutableId") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func newUUID() string {
@@ -312,12 +356,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		requestID:       newUUID(),
 		clientRequestID: r.Header.Get("client-request-id"),
 		base:            baseURL(r),
+		immutableIDs:    preferImmutable(r.Header),
 	}
 	if rc.clientRequestID == "" {
 		rc.clientRequestID = rc.requestID
 	}
 	sw.Header().Set("request-id", rc.requestID)
 	sw.Header().Set("client-request-id", rc.clientRequestID)
+	if rc.immutableIDs {
+		sw.Header().Set("Preference-Applied", `IdType="ImmutableId"`)
+	}
 	s.mu.Lock()
 	s.st.stats.Requests++
 	s.mu.Unlock()

@@ -64,7 +64,7 @@ func (s *Server) serveCreateUploadSession(w http.ResponseWriter, r *http.Request
 	}
 	s.mu.Lock()
 	m, e := s.lookup(rc, msgID)
-	if e == nil && m.folder != "drafts" {
+	if e == nil && !m.draft {
 		e = errNotDraft()
 	}
 	var sess *uploadSession
@@ -201,7 +201,10 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request, rc *reqCtx,
 	}
 	delete(s.st.sessions, sess.id)
 	m := s.st.messages[sess.messageID]
-	if m == nil || m.folder != "drafts" {
+	if m == nil {
+		m = s.st.immutable[sess.messageID]
+	}
+	if m == nil || !m.draft {
 		return errNotFound()
 	}
 	a := &attachment{
