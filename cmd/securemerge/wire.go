@@ -161,13 +161,11 @@ type mailbox struct {
 // Address is the mailbox's address with its display name; an error when
 // /me gave neither a mail address nor a usable user principal name.
 func (mb *mailbox) Address() (mail.Address, error) {
-	addr := strings.TrimSpace(mb.me.Address())
-	a, err := mail.ParseAddress(addr)
-	if addr == "" || err != nil {
-		return mail.Address{}, fmt.Errorf("the signed-in mailbox (%s) has no e-mail address SecureMerge can send from: ask your administrator to give the account a mailbox, or sign in with another account", firstNonEmpty(mb.me.DisplayName, mb.me.ID, "unknown account"))
+	a, err := mb.me.MailboxAddress()
+	if err != nil {
+		return mail.Address{}, fmt.Errorf("the signed-in account (%s) has no e-mail address SecureMerge can send from: ask your administrator to give it a mailbox, or sign in with another account", firstNonEmpty(mb.me.DisplayName, mb.me.ID, "unknown account"))
 	}
-	a.Name = mb.me.DisplayName
-	return *a, nil
+	return a, nil
 }
 
 func (mb *mailbox) Sender(drafts bool, sendAs string) campaign.Sender {

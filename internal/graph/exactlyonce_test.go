@@ -55,7 +55,7 @@ func prepared(t testing.TB, db campaign.Store, rows [][]string) (string, *merge.
 	if err != nil {
 		t.Fatalf("NewMerger: %v", err)
 	}
-	rep, err := campaign.Prepare(context.Background(), db, c.ID, m, func() (merge.RowSource, error) { return &rowsSource{rows: rows}, nil })
+	rep, err := campaign.Freeze(context.Background(), db, c.ID, m, func() (merge.RowSource, error) { return &rowsSource{rows: rows}, nil }, campaign.FreezeOptions{})
 	if err != nil {
 		t.Fatalf("Prepare: %v (problems: %+v)", err, rep.Problems)
 	}
