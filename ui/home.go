@@ -182,7 +182,10 @@ func countsText(c campaign.Counts) string {
 	if c.Total == 0 {
 		return lang.L("home.norecipients")
 	}
-	return lang.L("home.count", map[string]any{"Sent": c.Sent, "Failed": c.Failed, "Pending": c.Pending + c.Sending})
+	// Each count takes its own plural form: "1 envoyé", "2 envoyés".
+	return lang.N("home.sent", c.Sent, map[string]any{"Count": c.Sent}) + " · " +
+		lang.N("home.failed", c.Failed, map[string]any{"Count": c.Failed}) + " · " +
+		lang.N("home.pending", c.Pending+c.Sending, map[string]any{"Count": c.Pending + c.Sending})
 }
 
 // canWriteOutbox: an outbox campaign with a message and recipients that

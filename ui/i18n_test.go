@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/securemerge/securemerge/assets"
+	"github.com/securemerge/securemerge/internal/campaign"
 )
 
 // TestTranslationsComplete fails when a key used in ui is missing from a
@@ -17,7 +18,7 @@ import (
 func TestTranslationsComplete(t *testing.T) {
 	used := map[string]bool{}
 	files, _ := filepath.Glob("*.go")
-	re := regexp.MustCompile(`lang\.L\("([a-z0-9.]*[a-z0-9])"`)
+	re := regexp.MustCompile(`lang\.[LNX]\("([a-z0-9._]*[a-z0-9])"`)
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -30,18 +31,21 @@ func TestTranslationsComplete(t *testing.T) {
 	for _, s := range []string{"draft", "sending", "paused", "done", "cancelled"} {
 		used["status."+s] = true
 	}
+	for _, c := range campaign.ReasonCodes {
+		used["reason."+string(c)] = true
+	}
 	for _, l := range []string{"en", "fr"} {
 		b, err := fs.ReadFile(assets.Translations, "translations/"+l+".json")
 		if err != nil {
 			t.Fatal(err)
 		}
-		var m map[string]string
+		var m map[string]any // a plural entry is an object of forms
 		if err := json.Unmarshal(b, &m); err != nil {
 			t.Fatalf("%s.json: %v", l, err)
 		}
 		var missing []string
 		for k := range used {
-			if m[k] == "" {
+			if m[k] == nil || m[k] == "" {
 				missing = append(missing, k)
 			}
 		}

@@ -38,6 +38,12 @@ const (
 	ReasonError            ReasonCode = "error"             // detail: an unexpected error stopped the run
 )
 
+// ReasonCodes lists every code, for front ends that must translate each.
+var ReasonCodes = []ReasonCode{ReasonDuplicate, ReasonSuppressed, ReasonInvalid, ReasonRender, ReasonMissingRow,
+	ReasonRejected, ReasonNotDelivered, ReasonCancelled, ReasonCancelledSending, ReasonDailyLimit, ReasonThrottled,
+	ReasonThrottledOften, ReasonSignIn, ReasonQuota, ReasonLookupFailed, ReasonStoppedAtLimit, ReasonPaused,
+	ReasonDestination, ReasonError}
+
 // Reason is a code with its arguments. The zero Reason means "no reason".
 type Reason struct {
 	Code ReasonCode        `json:"code,omitempty"`
