@@ -201,16 +201,7 @@ func (m *Main) campaignResults(ctx context.Context, args []string) int {
 		return m.fail(err)
 	}
 	if *csvPath != "" {
-		var w io.Writer = m.Stdout
-		if *csvPath != "-" {
-			f, err := os.OpenFile(*csvPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
-			if err != nil {
-				return m.fail(err)
-			}
-			defer f.Close()
-			w = f
-		}
-		if err := campaign.WriteResultsCSV(w, entries); err != nil {
+		if err := m.writeOut(*csvPath, func(w io.Writer) error { return campaign.WriteResultsCSV(w, entries) }); err != nil {
 			return m.fail(err)
 		}
 		if *csvPath != "-" {

@@ -25,6 +25,7 @@ type progress struct {
 	drawn    bool
 	final    campaign.Report
 	haveLast bool
+	err      error // the first --json line that could not be written
 }
 
 func newProgress(w io.Writer, asJSON, terminal bool) *progress {
@@ -37,7 +38,9 @@ func (p *progress) Progress(r campaign.Report) {
 	p.final, p.haveLast = r, true
 	if p.json {
 		if r.Last != nil && r.Last.State != campaign.StateSending && r.Last.State != campaign.StatePending {
-			writeJSONLine(p.w, map[string]any{"event": "row", "row": r.Last.Line, "to": r.Last.To, "state": r.Last.State, "reason": r.Last.Reason})
+			if err := writeJSONLine(p.w, map[string]any{"event": "row", "row": r.Last.Line, "to": r.Last.To, "state": r.Last.State, "reason": r.Last.Reason}); err != nil && p.err == nil {
+				p.err = err
+			}
 		}
 		return
 	}
@@ -102,22 +105,25 @@ func (p *progress) clear() {
 	}
 }
 
-// finish ends the bar's line.
-func (p *progress) finish() {
+// finish ends the bar's line and returns the first output error.
+func (p *progress) finish() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.drawn {
 		fmt.Fprintln(p.w)
 		p.drawn = false
 	}
+	return p.err
 }
 
-func writeJSONLine(w io.Writer, v any) {
+// writeJSONLine writes v as one line of JSON.
+func writeJSONLine(w io.Writer, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return
+		return err
 	}
-	w.Write(append(b, '\n'))
+	_, err = w.Write(append(b, '\n'))
+	return err
 }
 
 // isTerminal reports whether w is an interactive terminal.

@@ -294,7 +294,7 @@ func (m *Main) runCampaign(ctx context.Context, svc *campaign.Service, c *campai
 		return m.fail(err)
 	}
 	err = job.Wait()
-	pr.finish()
+	outErr := pr.finish()
 	c, _ = svc.Campaign(c.ID)
 	var pause *campaign.PauseError
 	switch {
@@ -309,7 +309,10 @@ func (m *Main) runCampaign(ctx context.Context, svc *campaign.Service, c *campai
 	case err != nil:
 		return m.fail(err)
 	}
-	m.summary(c, f.json)
+	if err := m.summary(c, f.json); err != nil || outErr != nil {
+		// The messages went out; only the report of them did not.
+		return m.fail(fmt.Errorf("write the progress: %w", errors.Join(outErr, err)))
+	}
 	if c != nil && c.Status == campaign.StatusPaused && c.Reason != "" {
 		fmt.Fprintf(m.Stdout, "%s: 'securemerge campaign resume %s'\n", c.Reason, c.ID)
 	}
@@ -334,15 +337,15 @@ func rowErrors(rep *merge.Report) bool {
 	return true
 }
 
-func (m *Main) summary(c *campaign.Campaign, asJSON bool) {
+func (m *Main) summary(c *campaign.Campaign, asJSON bool) error {
 	if c == nil {
-		return
+		return nil
 	}
 	if asJSON {
-		writeJSONLine(m.Stdout, map[string]any{"event": "summary", "campaign": c.ID, "name": c.Name, "status": c.Status, "reason": c.Reason, "counts": c.Counts})
-		return
+		return writeJSONLine(m.Stdout, map[string]any{"event": "summary", "campaign": c.ID, "name": c.Name, "status": c.Status, "reason": c.Reason, "counts": c.Counts})
 	}
-	fmt.Fprintf(m.Stdout, "%s: %d sent, %d failed, %d skipped, %d left\n", statusWord(c.Status), c.Counts.Sent, c.Counts.Failed, c.Counts.Skipped, c.Counts.Pending+c.Counts.Sending)
+	_, err := fmt.Fprintf(m.Stdout, "%s: %d sent, %d failed, %d skipped, %d left\n", statusWord(c.Status), c.Counts.Sent, c.Counts.Failed, c.Counts.Skipped, c.Counts.Pending+c.Counts.Sending)
+	return err
 }
 
 func statusWord(s campaign.Status) string {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"time"
 
@@ -127,16 +126,7 @@ Suppressed recipients are skipped by 'check' and 'send', with the reason shown.
 			fs.Usage()
 			return exitUsage
 		}
-		var w io.Writer = m.Stdout
-		if fs.Arg(0) != "-" {
-			f, err := os.OpenFile(fs.Arg(0), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
-			if err != nil {
-				return m.fail(err)
-			}
-			defer f.Close()
-			w = f
-		}
-		if err := db.ExportSuppressions(w); err != nil {
+		if err := m.writeOut(fs.Arg(0), db.ExportSuppressions); err != nil {
 			return m.fail(err)
 		}
 	default:
