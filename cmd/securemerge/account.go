@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 
 	"fmt"
 
@@ -11,7 +12,7 @@ import (
 // tokens returns how to authenticate: SECUREMERGE_ACCESS_TOKEN as is, or the
 // signed-in account's cached tokens.
 func (m *Main) tokens(dataDir string) (graph.TokenSource, *graph.Auth, error) {
-	if tok := m.getenv(graph.EnvAccessToken); tok != "" {
+	if tok := strings.TrimSpace(m.getenv(graph.EnvAccessToken)); tok != "" {
 		return graph.StaticToken(tok), nil, nil
 	}
 	dir, err := m.dataDir(dataDir)
@@ -19,8 +20,8 @@ func (m *Main) tokens(dataDir string) (graph.TokenSource, *graph.Auth, error) {
 		return nil, nil, err
 	}
 	auth, err := graph.NewAuth(graph.AuthOptions{
-		ClientID:  m.getenv(graph.EnvClientID),
-		Authority: m.getenv(graph.EnvAuthority),
+		ClientID:  strings.TrimSpace(m.getenv(graph.EnvClientID)),
+		Authority: strings.TrimSpace(m.getenv(graph.EnvAuthority)),
 		CacheDir:  dir,
 		DeviceCodePrompt: func(msg string) {
 			fmt.Fprintln(m.Stderr, msg)

@@ -187,7 +187,7 @@ func (m *Main) connect(ctx context.Context, dataDir string) (*mailbox, error) {
 		}
 	}
 	client, err := graph.NewClient(graph.ClientOptions{
-		BaseURL: m.getenv(graph.EnvGraphURL), Tokens: tokens, UserAgent: "SecureMerge/" + Version,
+		BaseURL: strings.TrimSpace(m.getenv(graph.EnvGraphURL)), Tokens: tokens, UserAgent: "SecureMerge/" + Version,
 	})
 	if err != nil {
 		return nil, err

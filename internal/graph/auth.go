@@ -92,11 +92,11 @@ var _ TokenSource = (*Auth)(nil)
 // NewAuth prepares sign-in and loads the token cache of opt.CacheDir; it
 // makes no network request.
 func NewAuth(opt AuthOptions) (*Auth, error) {
-	clientID := firstNonEmpty(opt.ClientID, os.Getenv(EnvClientID), DefaultClientID)
+	clientID := firstNonEmpty(opt.ClientID, DefaultClientID)
 	if clientID == "" {
 		return nil, ErrNoClientID
 	}
-	authority := firstNonEmpty(opt.Authority, os.Getenv(EnvAuthority), DefaultAuthority)
+	authority := firstNonEmpty(opt.Authority, DefaultAuthority)
 	au, err := url.Parse(authority)
 	if err != nil || au.Scheme != "https" || au.Host == "" {
 		return nil, fmt.Errorf("graph: authority %q: want https://host/tenant", authority)

@@ -331,10 +331,14 @@ func TestNewAuthOptions(t *testing.T) {
 	if _, err := NewAuth(AuthOptions{ClientID: "x", Authority: "http://login.example.com/t"}); err == nil {
 		t.Error("NewAuth with an http authority succeeded; want an error")
 	}
+	// The package reads no environment: cmd passes the variables down.
 	t.Setenv(EnvClientID, "from-env")
-	a, err := NewAuth(AuthOptions{})
+	if _, err := NewAuth(AuthOptions{}); !errors.Is(err, ErrNoClientID) {
+		t.Errorf("NewAuth read %s from the environment (%v); only its caller may", EnvClientID, err)
+	}
+	a, err := NewAuth(AuthOptions{ClientID: "from-cmd"})
 	if err != nil {
-		t.Fatalf("NewAuth with %s set = %v", EnvClientID, err)
+		t.Fatalf("NewAuth with a client id = %v", err)
 	}
 	if a.Persistent() {
 		t.Error("Persistent() = true with no CacheDir")

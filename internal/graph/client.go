@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/mail"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
@@ -58,12 +57,6 @@ func (t StaticToken) Token(context.Context) (string, error) {
 
 // Refresh returns the same token: a static token cannot be renewed.
 func (t StaticToken) Refresh(ctx context.Context) (string, error) { return t.Token(ctx) }
-
-// FromEnv reads SECUREMERGE_GRAPH_URL and SECUREMERGE_ACCESS_TOKEN; either
-// may be "".
-func FromEnv() (baseURL, token string) {
-	return strings.TrimSpace(os.Getenv(EnvGraphURL)), strings.TrimSpace(os.Getenv(EnvAccessToken))
-}
 
 // ClientOptions configures NewClient. The zero value talks to Microsoft
 // Graph but has no tokens: Tokens is required.

@@ -63,14 +63,6 @@ func TestNewClientBaseURL(t *testing.T) {
 
 var errAny = errors.New("any error")
 
-func TestFromEnv(t *testing.T) {
-	t.Setenv(EnvGraphURL, " http://127.0.0.1:1/v1.0 ")
-	t.Setenv(EnvAccessToken, "tok")
-	if u, tok := FromEnv(); u != "http://127.0.0.1:1/v1.0" || tok != "tok" {
-		t.Errorf("FromEnv() = %q, %q; want the trimmed variables", u, tok)
-	}
-}
-
 func TestMe(t *testing.T) {
 	srv := newEmulator(t, graphtest.Options{})
 	c := newTestClient(t, srv.URL, StaticToken("t"))
