@@ -2,10 +2,14 @@ package sheet
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
+	"encoding/csv"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -99,5 +103,41 @@ func FuzzReadXLSX(f *testing.F) {
 			}
 		}
 		t.Fatalf("more rows than input bytes")
+	})
+}
+
+// FuzzCSVScanner checks that the bounded scanner splits records exactly
+// as encoding/csv does with LazyQuotes, the reader it replaces, and gives
+// the same line of each record.
+func FuzzCSVScanner(f *testing.F) {
+	for _, s := range []string{"a,b\n1,2\n", "\"a\nb\",c\r\n\n\nd", "\"a\"\"b\"x,\"\r\n", "a\rb,\"c\"\r", "x,\"open\n", "é;ü\n\"\";\n", ",,\n,", "\"a\"b\"c\",d\n", "\r\n\r", "a\r\r\nb"} {
+		f.Add([]byte(s), byte(','))
+		f.Add([]byte(s), byte(';'))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, delim byte) {
+		d := rune(delim)
+		if !strings.ContainsRune(",;\t|x", d) {
+			d = '§'
+		}
+		data = bytes.ToValidUTF8(data, []byte("?"))
+		cr := csv.NewReader(bytes.NewReader(data))
+		cr.Comma, cr.LazyQuotes, cr.FieldsPerRecord = d, true, -1
+		sc := newCSVScanner(bufio.NewReader(bytes.NewReader(data)), d, Options{}.withDefaults())
+		for {
+			want, werr := cr.Read()
+			got, line, gerr := sc.read()
+			if werr != nil || gerr != nil {
+				if werr != gerr {
+					t.Fatalf("%q: encoding/csv error %v, scanner error %v (scanner record %q)", data, werr, gerr, got)
+				}
+				return
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("%q: scanner record %q; encoding/csv %q", data, got, want)
+			}
+			if wl, _ := cr.FieldPos(0); wl != line {
+				t.Fatalf("%q: record %q on line %d; encoding/csv says %d", data, got, line, wl)
+			}
+		}
 	})
 }
