@@ -50,7 +50,38 @@ func decodeOOXMLStringPlain(b []byte) string {
 	return strings.ToValidUTF8(string(b), "\uFFFD")
 }
 
+// errODSEncrypted is the advice for a password-protected OpenDocument
+// file, which LibreOffice saves with its parts encrypted.
+var errODSEncrypted = errorf(ErrEncrypted, "this spreadsheet is encrypted (password-protected): open it in LibreOffice, choose File > Save As, untick \"Save with password\" and save again")
+
+// odsEncrypted reports whether the manifest marks a part encrypted (a
+// manifest:encryption-data element, on content.xml or, in ODF 1.4's
+// wholesome encryption, on encrypted-package).
+func odsEncrypted(z *zipBox) bool {
+	if !z.has("meta-inf/manifest.xml") {
+		return false
+	}
+	rc, err := z.open("meta-inf/manifest.xml")
+	if err != nil {
+		return false
+	}
+	defer rc.Close()
+	sc := newXMLScanner(rc, 1<<20)
+	for {
+		k, err := sc.next()
+		if err != nil {
+			return false
+		}
+		if k == xmlStart && string(sc.name) == "encryption-data" {
+			return true
+		}
+	}
+}
+
 func openODS(z *zipBox, file string, opt Options) (*Reader, error) {
+	if odsEncrypted(z) {
+		return nil, &Error{File: file, Err: errODSEncrypted}
+	}
 	if !z.has("content.xml") {
 		return nil, &Error{File: file, Err: corrupt(errors.New("content.xml is missing"))}
 	}

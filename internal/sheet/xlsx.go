@@ -387,6 +387,10 @@ func spacePreserved(tag []byte) bool {
 // the " " between two formatted words "hello" and "world". White space is
 // XML's: space, tab, line feed and carriage return, written as such or as
 // character references (the _x0009_ escapes are decoded later and kept).
+// What Excel does is taken from writers' reports that compared LEN() in
+// Excel: dhatim/fastexcel#624 (spaces, &#x9; and &#xa; dropped without
+// preserve), stephenliberty/excel-builder.js#65, and python-excel/xlrd#225
+// (a " " run between formatted runs shown by Excel).
 func trimRun(b []byte, start int) []byte {
 	run := b[start:]
 	t := bytes.Trim(run, " \t\n\r")
