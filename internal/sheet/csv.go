@@ -111,9 +111,9 @@ func (s *csvSource) next() ([]string, int, error) {
 	if err == io.EOF {
 		return nil, 0, io.EOF
 	}
-	var lim *csvLimit
+	lim, _ := err.(*csvLimit)
 	switch {
-	case errors.As(err, &lim) && lim.cols:
+	case lim != nil && lim.cols:
 		return nil, 0, &Error{File: s.file, Row: lim.line + s.offset, Err: errorf(ErrTooManyColumns, "more than %d columns: the limit is %d", s.opt.MaxColumns, s.opt.MaxColumns)}
 	case lim != nil && lim.field < 0:
 		return nil, 0, &Error{File: s.file, Row: lim.line + s.offset, Err: tooLargeRow(s.opt.MaxRowBytes)}

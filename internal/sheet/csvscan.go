@@ -134,6 +134,32 @@ func (s *csvScanner) add(b byte) error {
 	return nil
 }
 
+// bulk appends to the field the bytes already buffered up to the first of
+// the stop bytes, as far as the caps allow (the byte that crosses a cap is
+// left for add to report): most bytes of a file are ordinary text, and
+// reading them one call at a time would make the scanner slow.
+func (s *csvScanner) bulk(stop1, stop2, stop3 byte) {
+	if s.back >= 0 {
+		return
+	}
+	buf, _ := s.r.Peek(s.r.Buffered())
+	room := min(s.maxCell-(len(s.buf)-s.fieldBeg), s.maxRow-(len(s.buf)+len(s.ends)+1))
+	if len(buf) > room {
+		buf = buf[:max(room, 0)]
+	}
+	n := 0
+	for n < len(buf) {
+		if c := buf[n]; c == stop1 || c == stop2 || c == stop3 {
+			break
+		}
+		n++
+	}
+	if n > 0 {
+		s.buf = append(s.buf, buf[:n]...)
+		s.r.Discard(n)
+	}
+}
+
 // isDelim reports whether b starts the delimiter, and consumes the rest
 // of it if so.
 func (s *csvScanner) isDelim(b byte) bool {
@@ -190,6 +216,7 @@ func (s *csvScanner) field() (end bool, err error) {
 			if err := s.add(b); err != nil {
 				return false, err
 			}
+			s.bulk(s.delim[0], '\n', '\r')
 			if b, err = s.readByte(); err == io.EOF {
 				return true, nil
 			} else if err != nil {
@@ -198,6 +225,7 @@ func (s *csvScanner) field() (end bool, err error) {
 		}
 	}
 	for {
+		s.bulk('"', '\n', '\r')
 		b, err := s.readByte()
 		if err == io.EOF {
 			return true, nil // a quote left open ends with the input
