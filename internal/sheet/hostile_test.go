@@ -308,8 +308,8 @@ func (p *patternReader) Read(b []byte) (int, error) {
 }
 
 // writeXLSXParts writes a minimal workbook whose one sheet "S" and shared
-// strings are streamed by the callbacks.
-func writeXLSXParts(t *testing.T, path string, sheet, sst func(w *bufio.Writer)) string {
+// strings are streamed by the callbacks, with the extra parts (name, body).
+func writeXLSXParts(t *testing.T, path string, sheet, sst func(w *bufio.Writer), extra ...[2]string) string {
 	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {
@@ -340,6 +340,13 @@ func writeXLSXParts(t *testing.T, path string, sheet, sst func(w *bufio.Writer))
 		if err := bw.Flush(); err != nil {
 			t.Fatal(err)
 		}
+	}
+	for _, p := range extra {
+		pw, err := zw.Create(p[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(pw, p[1])
 	}
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)

@@ -459,6 +459,31 @@ type xlsxSource struct {
 	val      []byte
 	inline   []byte
 	rowBytes int // rowSize of the cells placed so far, for MaxRowBytes
+	pending  []Warning
+	warned   map[*numFormat]bool // formats whose fallback was reported
+}
+
+func (s *xlsxSource) drain() []Warning {
+	w := s.pending
+	s.pending = nil
+	return w
+}
+
+// warnFallback reports, once per format, a number format shown otherwise
+// than Excel shows it.
+func (s *xlsxSource) warnFallback(typ string, style, col int) {
+	if typ != "" && typ != "n" && typ != "d" || len(s.val) == 0 {
+		return
+	}
+	f := s.styles.format(style)
+	if f.fallback == "" || s.warned[f] {
+		return
+	}
+	if s.warned == nil {
+		s.warned = map[*numFormat]bool{}
+	}
+	s.warned[f] = true
+	s.pending = append(s.pending, Warning{Row: s.row, Column: col, Message: "the number format uses " + f.fallback})
 }
 
 func (s *xlsxSource) fail(row, col int, err error) error {
@@ -584,6 +609,7 @@ func (s *xlsxSource) next() ([]string, int, error) {
 				if err != nil {
 					return nil, 0, &Error{File: s.file, Sheet: s.sheet, Row: s.row, Column: col, Err: err}
 				}
+				s.warnFallback(typ, style, col)
 				if len(v) > s.opt.MaxCellBytes {
 					return nil, 0, &Error{File: s.file, Sheet: s.sheet, Row: s.row, Column: col, Err: errorf(ErrTooLarge, "cell larger than %s", byteSize(s.opt.MaxCellBytes))}
 				}
