@@ -52,7 +52,7 @@ func TestFormatsShownWithAFallback(t *testing.T) {
 		w.WriteString(`<worksheet><sheetData><row r="1"><c t="inlineStr"><is><t>Kanji</t></is></c><c t="inlineStr"><is><t>Hijri</t></is></c></row>` +
 			`<row r="2"><c s="1"><v>123</v></c><c s="2"><v>46001</v></c></row>` +
 			`<row r="3"><c s="1"><v>45</v></c><c s="2"><v>46002</v></c></row></sheetData></worksheet>`)
-	}, func(w *bufio.Writer) { w.WriteString(`<sst/>`) }, [2]string{"xl/styles.xml", `<styleSheet><numFmts><numFmt numFmtId="164" formatCode="[DBNum1][$-411]General"/><numFmt numFmtId="165" formatCode="B2dd/mm/yyyy"/></numFmts>`+
+	}, func(w *bufio.Writer) { w.WriteString(`<sst/>`) }, [2]string{"xl/styles.xml", `<styleSheet><numFmts><numFmt numFmtId="164" formatCode="[DBNum1][$-411]General"/><numFmt numFmtId="165" formatCode="B2dd/mm/yyyy"/></numFmts>` +
 		`<cellXfs><xf numFmtId="0"/><xf numFmtId="164"/><xf numFmtId="165"/></cellXfs></styleSheet>`})
 	_, rows, info := readAll(t, path, Options{Locale: "en-US"})
 	if want := map[int][]string{2: {"123", "10/12/2025"}, 3: {"45", "11/12/2025"}}; !reflect.DeepEqual(rows, want) {
