@@ -50,7 +50,8 @@ type Options struct {
 	// written in a small file (shared texts, repeated rows) makes the
 	// caller store gigabytes. Past it, Next returns an ErrTooLarge located
 	// at the row. 0 means 512 MiB, a hundred times a 200,000-row list of
-	// ten columns.
+	// ten columns. The shared texts an .xlsx file makes this package hold
+	// are capped at half of it.
 	MaxTotalBytes int64
 }
 
