@@ -593,3 +593,155 @@ func TestBenchWorkbookOpensInOpenpyxl(t *testing.T) {
 		t.Errorf("openpyxl_bench.py printed %q; want it to contain %q", out, want)
 	}
 }
+
+// The all-shared workbook is the 200,000-row list as LibreOffice writes
+// it: every text, numbers' neighbours included, goes through the shared
+// strings table, in the order the cells first use it, which makes a 42 MB
+// sharedStrings part that a reader decoding it whole before the first row
+// pays for at once.
+const (
+	benchSharedName = "bench200k-allshared-v1"
+	benchSharedCols = 8 // texts per row, after the Id and Amount numbers
+)
+
+var (
+	benchSharedOnce sync.Once
+	benchSharedPath string
+	benchSharedErr  error
+)
+
+func benchSharedFile(b *testing.B) string {
+	b.Helper()
+	benchSharedOnce.Do(func() {
+		dir := benchDir()
+		benchSharedPath = filepath.Join(dir, benchSharedName+".xlsx")
+		if benchSharedErr = os.MkdirAll(dir, 0o755); benchSharedErr != nil {
+			return
+		}
+		if _, err := os.Stat(benchSharedPath); err == nil {
+			return
+		}
+		benchSharedErr = writeFileAtomic(benchSharedPath, func(w io.Writer) error { return writeAllSharedWorkbook(w, benchRows) })
+	})
+	if benchSharedErr != nil {
+		b.Fatal(benchSharedErr)
+	}
+	return benchSharedPath
+}
+
+// allSharedText is text column c (0-based) of data row i.
+func allSharedText(i, c int) string {
+	switch c {
+	case 0:
+		return benchFirst(benchFirstIdx(i)) + " " + strconv.Itoa(i)
+	case 1:
+		return benchLast(i)
+	case 2:
+		return benchEmail(i)
+	case 3:
+		return benchCities[benchCityIdx(i)] + " " + strconv.Itoa(i%997)
+	}
+	return fmt.Sprintf("note %d/%d: %s", i, c, benchNotes[(i+c)%2])
+}
+
+func writeAllSharedWorkbook(w io.Writer, rows int) error {
+	zw := zip.NewWriter(w)
+	mod := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	part := func(name string) (*bufio.Writer, error) {
+		pw, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: mod})
+		return bufio.NewWriterSize(pw, 64<<10), err
+	}
+	for _, p := range benchParts {
+		pw, err := part(p.name)
+		if err != nil {
+			return err
+		}
+		pw.WriteString(p.body)
+		if err := pw.Flush(); err != nil {
+			return err
+		}
+	}
+	header := 2 + benchSharedCols
+	pw, err := part("xl/worksheets/sheet1.xml")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(pw, `%s<worksheet xmlns="%s" xmlns:r="%s"><sheetData><row r="1">`, xmlDecl, nsMain, nsRel)
+	for c := 0; c < header; c++ {
+		sstCell(pw, c, 1, c)
+	}
+	pw.WriteString(`</row>`)
+	for i := 1; i <= rows; i++ {
+		r := i + 1
+		fmt.Fprintf(pw, `<row r="%d"><c r="A%d"><v>%d</v></c><c r="B%d" s="2"><v>%s</v></c>`, r, r, i, r, benchAmountXML(i))
+		for c := 0; c < benchSharedCols; c++ {
+			sstCell(pw, 2+c, r, header+(i-1)*benchSharedCols+c)
+		}
+		pw.WriteString(`</row>`)
+	}
+	pw.WriteString(`</sheetData></worksheet>`)
+	if err := pw.Flush(); err != nil {
+		return err
+	}
+	if pw, err = part("xl/sharedStrings.xml"); err != nil {
+		return err
+	}
+	unique := header + rows*benchSharedCols
+	fmt.Fprintf(pw, `%s<sst xmlns="%s" count="%d" uniqueCount="%d">`, xmlDecl, nsMain, unique, unique)
+	si := func(s string) {
+		pw.WriteString(`<si><t>`)
+		xmlEscape(pw, s)
+		pw.WriteString(`</t></si>`)
+	}
+	si("Id")
+	si("Amount")
+	for c := 0; c < benchSharedCols; c++ {
+		si("Text" + strconv.Itoa(c+1))
+	}
+	for i := 1; i <= rows; i++ {
+		for c := 0; c < benchSharedCols; c++ {
+			si(allSharedText(i, c))
+		}
+	}
+	pw.WriteString(`</sst>`)
+	if err := pw.Flush(); err != nil {
+		return err
+	}
+	return zw.Close()
+}
+
+// BenchmarkFirst100RowsAllShared measures the first 100 rows of the
+// all-shared workbook: with the shared strings read lazily, only the
+// start of its 42 MB table is decoded.
+func BenchmarkFirst100RowsAllShared(b *testing.B) {
+	path := benchSharedFile(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if n, _ := readRows(b, path, 100); n != 100 {
+			b.Fatalf("read %d rows from %s; want 100", n, path)
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "first100-ms")
+}
+
+// TestAllSharedWorkbookReads checks the generator of the benchmark above
+// and that a lazily read table gives every row its own texts, the last
+// row included.
+func TestAllSharedWorkbookReads(t *testing.T) {
+	const rows = 3000
+	path := filepath.Join(t.TempDir(), "allshared.xlsx")
+	if err := writeFileAtomic(path, func(w io.Writer) error { return writeAllSharedWorkbook(w, rows) }); err != nil {
+		t.Fatal(err)
+	}
+	cols, got, _ := readAll(t, path, Options{Locale: "en-US"})
+	if len(cols) != 2+benchSharedCols || len(got) != rows {
+		t.Fatalf("read %d columns, %d rows; want %d, %d", len(cols), len(got), 2+benchSharedCols, rows)
+	}
+	for _, i := range []int{1, 2, 1023, 1024, 1025, rows} {
+		for c := 0; c < benchSharedCols; c++ {
+			if v := got[i+1][2+c]; v != allSharedText(i, c) {
+				t.Errorf("row %d column %d = %q; want %q", i+1, 3+c, v, allSharedText(i, c))
+			}
+		}
+	}
+}

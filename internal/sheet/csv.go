@@ -3,7 +3,6 @@ package sheet
 import (
 	"bufio"
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -20,9 +19,9 @@ import (
 // and delimiter.
 const sniffSize = 64 << 10
 
-// csvSource reads delimited text with encoding/csv over a decoding reader.
+// csvSource reads delimited text with a csvScanner over a decoding reader.
 type csvSource struct {
-	cr       *csv.Reader
+	cr       *csvScanner
 	file     string
 	offset   int // lines removed before the csv reader (the sep= line)
 	opt      Options
@@ -99,16 +98,12 @@ func newCSVSource(br *bufio.Reader, name string, opt Options) (*csvSource, Info,
 		return nil, info, fmt.Errorf("%s: %q cannot be a delimiter", name, delim)
 	}
 	info.Delimiter = string(delim)
-	s.cr = csv.NewReader(dr)
-	s.cr.Comma = delim
-	s.cr.LazyQuotes = true
-	s.cr.FieldsPerRecord = -1
-	s.cr.ReuseRecord = true
+	s.cr = newCSVScanner(dr, delim, opt)
 	return s, info, nil
 }
 
 func (s *csvSource) next() ([]string, int, error) {
-	rec, err := s.cr.Read()
+	rec, line, err := s.cr.read()
 	if s.fallback != nil && s.fallback.firstBad > 0 && !s.fallback.reported {
 		s.fallback.reported = true
 		s.pending = append(s.pending, Warning{Row: s.fallback.firstBad + s.offset, Message: "bytes that are not valid UTF-8 were read as Windows-1252 from this line on"})
@@ -116,24 +111,22 @@ func (s *csvSource) next() ([]string, int, error) {
 	if err == io.EOF {
 		return nil, 0, io.EOF
 	}
-	if err != nil {
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			return nil, 0, &Error{File: s.file, Row: pe.StartLine + s.offset, Err: corrupt(pe.Err)}
+	lim, _ := err.(*csvLimit)
+	switch {
+	case lim != nil && lim.cols:
+		return nil, 0, &Error{File: s.file, Row: lim.line + s.offset, Err: errorf(ErrTooManyColumns, "more than %d columns: the limit is %d", s.opt.MaxColumns, s.opt.MaxColumns)}
+	case lim != nil && lim.field < 0:
+		return nil, 0, &Error{File: s.file, Row: lim.line + s.offset, Err: tooLargeRow(s.opt.MaxRowBytes)}
+	case lim != nil:
+		return nil, 0, &Error{File: s.file, Row: lim.line + s.offset, Column: lim.field + 1, Err: errorf(ErrTooLarge, "cell larger than %s", byteSize(s.opt.MaxCellBytes))}
+	case err != nil:
+		var d *detail
+		if errors.As(err, &d) {
+			return nil, 0, &Error{File: s.file, Row: s.cr.start + s.offset, Err: err}
 		}
-		return nil, 0, &Error{File: s.file, Err: corrupt(err)}
+		return nil, 0, &Error{File: s.file, Row: s.cr.start + s.offset, Err: corrupt(err)}
 	}
-	line, _ := s.cr.FieldPos(0)
-	line += s.offset
-	if len(rec) > s.opt.MaxColumns {
-		return nil, 0, &Error{File: s.file, Row: line, Err: errorf(ErrTooManyColumns, "%d columns: the limit is %d", len(rec), s.opt.MaxColumns)}
-	}
-	for i, c := range rec {
-		if len(c) > s.opt.MaxCellBytes {
-			return nil, 0, &Error{File: s.file, Row: line, Column: i + 1, Err: errorf(ErrTooLarge, "cell larger than %s", byteSize(s.opt.MaxCellBytes))}
-		}
-	}
-	return rec, line, nil
+	return rec, line + s.offset, nil
 }
 
 func (s *csvSource) close() error { return nil }
@@ -153,6 +146,24 @@ func byteSize(n int) string {
 		return fmt.Sprintf("%d KiB", n>>10)
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// byteSize64 is byteSize for the 64-bit limits.
+func byteSize64(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// tooLargeRow is the cause of a row past MaxRowBytes.
+func tooLargeRow(limit int) error {
+	return errorf(ErrTooLarge, "the row is larger than %s (all its cells together): a damaged file, or one made to exhaust memory", byteSize(limit))
 }
 
 // normalizeEncoding maps the names users type to the four supported

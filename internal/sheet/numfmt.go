@@ -64,6 +64,9 @@ const (
 	ftElapsedH
 	ftElapsedM
 	ftElapsedS
+	ftEra      // g gg ggg: the Japanese era's initial, character or name
+	ftEraYear  // e ee: the year of the Japanese era
+	ftBuddhist // bb bbbb: the Buddhist era year (Gregorian + 543)
 )
 
 type ftok struct {
@@ -91,6 +94,8 @@ type fsection struct {
 	condOp    string
 	condVal   float64
 	hasDigits bool
+	gannen    bool   // [$-ja-JP-x-gannen]: the first year of an era is 元
+	fallback  string // what the section asks for and is not shown, for a warning
 }
 
 // numFormat is a parsed Excel number format. It is immutable once parsed
@@ -98,6 +103,10 @@ type fsection struct {
 type numFormat struct {
 	sections []fsection
 	loc      *locale
+	// fallback names what the format asks for that is shown otherwise
+	// (another numeral system, the Hijri calendar), for the reader to warn
+	// about; "" when the format is shown as Excel shows it.
+	fallback string
 }
 
 // isDate reports whether the format shows a date or time for positive
@@ -107,7 +116,11 @@ func (f *numFormat) isDate() bool { return len(f.sections) > 0 && f.sections[0].
 func parseNumFormat(code string, loc *locale) *numFormat {
 	f := &numFormat{loc: loc}
 	for _, s := range splitSections(code) {
-		f.sections = append(f.sections, parseSection(s, loc))
+		sec := parseSection(s, loc)
+		if f.fallback == "" {
+			f.fallback = sec.fallback
+		}
+		f.sections = append(f.sections, sec)
 		if len(f.sections) == 4 {
 			break
 		}
@@ -169,9 +182,10 @@ func isDateSection(s string) bool {
 		case 'y', 'd', 'h', 's', 'm':
 			return true
 		case 'g':
-			if strings.HasPrefix(lower[i:], "general") {
-				i += len("general") - 1
+			if !strings.HasPrefix(lower[i:], "general") {
+				return true // a Japanese era
 			}
+			i += len("general") - 1
 		case 'a':
 			if strings.HasPrefix(lower[i:], "am/pm") || strings.HasPrefix(lower[i:], "a/p") {
 				return true
@@ -248,7 +262,14 @@ func parseSection(s string, loc *locale) fsection {
 				return long
 			case strings.HasPrefix(li, "$-f400") || strings.HasPrefix(li, "$-x-systime"):
 				return parseSection("h:mm:ss", loc)
+			case strings.HasPrefix(li, "dbnum") || strings.HasPrefix(li, "natnum"):
+				if sec.fallback == "" {
+					sec.fallback = "Chinese or Japanese numerals ([" + inner + "]), which SecureMerge shows with Western digits"
+				}
 			case strings.HasPrefix(inner, "$"):
+				if strings.Contains(li, "gannen") {
+					sec.gannen = true
+				}
 				sym := inner[1:]
 				if k := strings.IndexByte(sym, '-'); k >= 0 {
 					sym = sym[:k]
@@ -343,15 +364,19 @@ func parseDateToken(sec *fsection, s, lower string, i int, lit func(string)) int
 		return j - i
 	}
 	switch c {
-	case 'y', 'e':
+	case 'y':
 		n := run()
-		if c == 'e' {
-			n = 4
-		}
 		sec.toks = append(sec.toks, ftok{kind: ftYear, n: n})
-		if c == 'e' {
-			return 1
-		}
+		return n
+	case 'e':
+		// The year of the Japanese era; Excel has no other meaning for e
+		// in a date.
+		n := run()
+		sec.toks = append(sec.toks, ftok{kind: ftEraYear, n: n})
+		return n
+	case 'g':
+		n := run()
+		sec.toks = append(sec.toks, ftok{kind: ftEra, n: n})
 		return n
 	case 'm':
 		n := run()
@@ -392,9 +417,17 @@ func parseDateToken(sec *fsection, s, lower string, i int, lit func(string)) int
 			sec.toks = append(sec.toks, ftok{kind: ftAMPM, lit: s[i : i+3]})
 			return 3
 		}
-	case 'b', 'g':
-		// Buddhist and era years are rare outside their locales.
-		return run()
+	case 'b':
+		if i+1 < len(s) && (s[i+1] == '1' || s[i+1] == '2') {
+			// B1 asks for the Gregorian calendar, B2 for the Hijri one.
+			if s[i+1] == '2' && sec.fallback == "" {
+				sec.fallback = "the Hijri calendar (B2), which SecureMerge shows as a Gregorian date"
+			}
+			return 2
+		}
+		n := run()
+		sec.toks = append(sec.toks, ftok{kind: ftBuddhist, n: n})
+		return n
 	}
 	_, size := utf8.DecodeRuneInString(s[i:])
 	lit(s[i : i+size])
@@ -891,7 +924,55 @@ func formatDate(sec *fsection, serial float64, date1904 bool, loc *locale) (stri
 			pad(int(totalSecs), t.n)
 		case ftGeneral:
 			b.WriteString(formatGeneral(serial, loc))
+		case ftBuddhist:
+			if t.n <= 2 {
+				pad((y+543)%100, 2)
+			} else {
+				pad(y+543, 4)
+			}
+		case ftEra, ftEraYear:
+			e := japaneseEra(y, m, d)
+			switch {
+			case t.kind == ftEra && t.n == 1:
+				b.WriteString(e.initial)
+			case t.kind == ftEra && t.n == 2:
+				r, _ := utf8.DecodeRuneInString(e.name)
+				b.WriteRune(r)
+			case t.kind == ftEra:
+				b.WriteString(e.name)
+			case sec.gannen && y-e.first == 0:
+				b.WriteString("元")
+			default:
+				pad(y-e.first+1, min(t.n, 2))
+			}
 		}
 	}
 	return b.String(), true
+}
+
+// era is a Japanese era: the Gregorian year it starts in, its Latin
+// initial and its name.
+type era struct {
+	from          time.Time
+	first         int
+	initial, name string
+}
+
+// japaneseEras are the eras Excel's dates (1900 on) fall in, newest first.
+var japaneseEras = []era{
+	{time.Date(2019, 5, 1, 0, 0, 0, 0, time.UTC), 2019, "R", "令和"},
+	{time.Date(1989, 1, 8, 0, 0, 0, 0, time.UTC), 1989, "H", "平成"},
+	{time.Date(1926, 12, 25, 0, 0, 0, 0, time.UTC), 1926, "S", "昭和"},
+	{time.Date(1912, 7, 30, 0, 0, 0, 0, time.UTC), 1912, "T", "大正"},
+	{time.Date(1868, 1, 25, 0, 0, 0, 0, time.UTC), 1868, "M", "明治"},
+}
+
+func japaneseEra(y int, m time.Month, d int) era {
+	t := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	for _, e := range japaneseEras {
+		if !t.Before(e.from) {
+			return e
+		}
+	}
+	return japaneseEras[len(japaneseEras)-1]
 }

@@ -50,7 +50,38 @@ func decodeOOXMLStringPlain(b []byte) string {
 	return strings.ToValidUTF8(string(b), "\uFFFD")
 }
 
+// errODSEncrypted is the advice for a password-protected OpenDocument
+// file, which LibreOffice saves with its parts encrypted.
+var errODSEncrypted = errorf(ErrEncrypted, "this spreadsheet is encrypted (password-protected): open it in LibreOffice, choose File > Save As, untick \"Save with password\" and save again")
+
+// odsEncrypted reports whether the manifest marks a part encrypted (a
+// manifest:encryption-data element, on content.xml or, in ODF 1.4's
+// wholesome encryption, on encrypted-package).
+func odsEncrypted(z *zipBox) bool {
+	if !z.has("meta-inf/manifest.xml") {
+		return false
+	}
+	rc, err := z.open("meta-inf/manifest.xml")
+	if err != nil {
+		return false
+	}
+	defer rc.Close()
+	sc := newXMLScanner(rc, 1<<20)
+	for {
+		k, err := sc.next()
+		if err != nil {
+			return false
+		}
+		if k == xmlStart && string(sc.name) == "encryption-data" {
+			return true
+		}
+	}
+}
+
 func openODS(z *zipBox, file string, opt Options) (*Reader, error) {
+	if odsEncrypted(z) {
+		return nil, &Error{File: file, Err: errODSEncrypted}
+	}
 	if !z.has("content.xml") {
 		return nil, &Error{File: file, Err: corrupt(errors.New("content.xml is missing"))}
 	}
@@ -94,6 +125,8 @@ type odsSource struct {
 	cells  []string
 	done   bool
 	text   []byte
+	// rowBytes is the rowSize of the cells placed so far, for MaxRowBytes.
+	rowBytes int
 }
 
 type odsCell struct {
@@ -129,8 +162,23 @@ func repeatAttr(tag []byte, key string) int {
 	return min(n, 1<<24)
 }
 
+// maxSheetRows is the last row an .ods table may reach: 1,048,576 is
+// both Excel's and LibreOffice's last row, so no spreadsheet a person
+// made and looked at goes further, while number-rows-repeated may ask
+// for 16,777,216 copies of a row in a file under 1 KB.
+const maxSheetRows = 1 << 20
+
+func (s *odsSource) pastLastRow(line int) error {
+	return &Error{File: s.file, Sheet: s.sheet, Row: line,
+		Err: errorf(ErrTooLarge, "the sheet has values past row 1,048,576, the last row of Excel and LibreOffice: a damaged file, or one made to exhaust memory")}
+}
+
 func (s *odsSource) next() ([]string, int, error) {
 	if s.repeat > 0 {
+		if s.last >= maxSheetRows {
+			s.repeat, s.done = 0, true
+			return nil, 0, s.pastLastRow(s.last + 1)
+		}
 		s.repeat--
 		s.last++
 		return s.cells, s.last, nil
@@ -195,7 +243,7 @@ func (s *odsSource) next() ([]string, int, error) {
 					continue
 				}
 				inRow, pendingEmpty = true, 0
-				s.cells = s.cells[:0]
+				s.cells, s.rowBytes = s.cells[:0], 0
 			case "table-cell", "covered-table-cell":
 				if !inRow {
 					continue
@@ -281,6 +329,10 @@ func (s *odsSource) next() ([]string, int, error) {
 				if blank(s.cells) {
 					continue // repeated empty rows are never expanded
 				}
+				if line > maxSheetRows {
+					s.done = true
+					return nil, 0, s.pastLastRow(line)
+				}
 				s.last = line
 				s.repeat = rowRepeat - 1
 				return s.cells, line, nil
@@ -314,6 +366,10 @@ func (s *odsSource) finishCell(c *odsCell, pendingEmpty *int) error {
 	if col > s.opt.MaxColumns {
 		return &Error{File: s.file, Sheet: s.sheet, Row: s.row + 1, Column: min(col, s.opt.MaxColumns+1),
 			Err: errorf(ErrTooManyColumns, "a value is past the limit of %d columns", s.opt.MaxColumns)}
+	}
+	s.rowBytes += *pendingEmpty + c.repeat*(len(v)+1)
+	if s.rowBytes > s.opt.MaxRowBytes || c.repeat*(len(v)+1) > s.opt.MaxRowBytes {
+		return &Error{File: s.file, Sheet: s.sheet, Row: s.row + 1, Column: len(s.cells) + *pendingEmpty + 1, Err: tooLargeRow(s.opt.MaxRowBytes)}
 	}
 	for ; *pendingEmpty > 0; *pendingEmpty-- {
 		s.cells = append(s.cells, "")

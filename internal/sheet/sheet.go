@@ -37,6 +37,22 @@ type Options struct {
 	// MaxUncompressed caps the total bytes decompressed from a zip format
 	// (.xlsx, .ods) as a zip-bomb guard. 0 means 1 GiB.
 	MaxUncompressed int64
+	// MaxRowBytes caps one row, counted as its text plus one byte per cell
+	// (about its size as a line of CSV): in an .xlsx file every cell may
+	// point to the same shared text, and in an .ods file a cell may be
+	// repeated across 16,384 columns, so a small file can describe rows of
+	// gigabytes. A larger row is an ErrTooLarge located at the row and the
+	// cell that crossed the cap. 0 means twice MaxCellBytes (8 MiB): room
+	// for one very long text besides the ordinary values of a row.
+	MaxRowBytes int
+	// MaxTotalBytes caps what the Reader yields over the whole sheet,
+	// header included, counted like MaxRowBytes, so that no multiplier
+	// written in a small file (shared texts, repeated rows) makes the
+	// caller store gigabytes. Past it, Next returns an ErrTooLarge located
+	// at the row. 0 means 512 MiB, a hundred times a 200,000-row list of
+	// ten columns. The shared texts an .xlsx file makes this package hold
+	// are capped at half of it.
+	MaxTotalBytes int64
 }
 
 func (o Options) withDefaults() Options {
@@ -48,6 +64,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxUncompressed <= 0 {
 		o.MaxUncompressed = 1 << 30
+	}
+	if o.MaxRowBytes <= 0 {
+		o.MaxRowBytes = 2 * o.MaxCellBytes
+	}
+	if o.MaxTotalBytes <= 0 {
+		o.MaxTotalBytes = 512 << 20
 	}
 	return o
 }
@@ -87,6 +109,7 @@ type Reader struct {
 	line    int
 	dropped int // warnings left out beyond maxWarnings
 	closers []io.Closer
+	total   int64 // rowSize of every row read so far, for MaxTotalBytes
 }
 
 // Open opens a spreadsheet or delimited text file. The format is chosen by
@@ -235,6 +258,9 @@ func (r *Reader) Next() ([]string, error) {
 	for {
 		cells, line, err := r.src.next()
 		r.drainWarnings()
+		if err == nil {
+			err = r.count(cells, line)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -307,6 +333,9 @@ func (r *Reader) readHeader() error {
 		if err == io.EOF {
 			return &Error{File: r.file, Sheet: r.sheetForErrors(), Err: ErrEmpty}
 		}
+		if err == nil {
+			err = r.count(cells, line)
+		}
 		if err != nil {
 			return err
 		}
@@ -322,6 +351,26 @@ func (r *Reader) readHeader() error {
 		r.row = make([]string, len(r.cols))
 		return nil
 	}
+}
+
+// count adds a row to the total that MaxTotalBytes caps.
+func (r *Reader) count(cells []string, line int) error {
+	r.total += rowSize(cells)
+	if r.total > r.opt.MaxTotalBytes {
+		return &Error{File: r.file, Sheet: r.sheetForErrors(), Row: line,
+			Err: errorf(ErrTooLarge, "the sheet holds more than %s of text up to this row: a damaged file, or one made to exhaust memory", byteSize64(r.opt.MaxTotalBytes))}
+	}
+	return nil
+}
+
+// rowSize is what MaxRowBytes and MaxTotalBytes count: the text of the
+// cells plus one byte per cell, about the row's size as a line of CSV.
+func rowSize(cells []string) int64 {
+	n := int64(len(cells))
+	for _, c := range cells {
+		n += int64(len(c))
+	}
+	return n
 }
 
 func (r *Reader) sheetForErrors() string {

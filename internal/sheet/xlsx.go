@@ -201,23 +201,48 @@ func (st *styleTable) format(style int) *numFormat {
 	return f
 }
 
-// sharedStrings holds the shared strings table as one string and offsets,
-// so that a cell's value is a substring: no allocation per cell and
-// little overhead per string.
+// maxSharedStrings caps how far into the shared strings table a cell may
+// point: 16 distinct texts for each of the 1,048,576 rows Excel can have,
+// far more than any list a person reads, and the offsets of that many
+// texts still fit in 64 MB. A file with 200 million empty shared texts
+// would otherwise cost gigabytes for one cell.
+const maxSharedStrings = 1 << 24
+
+// sstChunkLen is how many shared texts are decoded at a time.
+const sstChunkLen = 1024
+
+// sharedStrings reads the shared strings table lazily, only as far as the
+// cells read so far point: writers store the texts in the order the cells
+// first use them, so the first rows of a sheet need only the start of the
+// table, even when it is 42 MB (LibreOffice shares every text). A table in
+// another order is simply read further. The texts are kept in chunks of
+// sstChunkLen, each one string with offsets, so that a cell's value is a
+// substring: no allocation per cell and little overhead per text.
 type sharedStrings struct {
+	chunks   []sstChunk
+	rc       io.ReadCloser // nil once the table is read to its end
+	sc       *xmlScanner
+	err      error // the first error reading the table, returned from then on
+	maxCell  int
+	maxHeld  int64 // cap on the decoded text held
+	held     int64
+	data     bytes.Buffer // the chunk being decoded
+	offs     []uint32
+	cur      []byte
+	inSI     bool
+	inT      bool
+	preserve bool
+	tStart   int
+	inRPh    bool
+}
+
+type sstChunk struct {
 	data string
-	offs []uint32
+	offs []uint32 // len(offs) = texts in the chunk + 1
 }
 
-func (s *sharedStrings) get(i int) (string, bool) {
-	if i < 0 || i+1 >= len(s.offs) {
-		return "", false
-	}
-	return s.data[s.offs[i]:s.offs[i+1]], true
-}
-
-func loadSharedStrings(wb *workbook, maxCell int) (*sharedStrings, error) {
-	sst := &sharedStrings{offs: []uint32{0}}
+func openSharedStrings(wb *workbook, opt Options) (*sharedStrings, error) {
+	sst := &sharedStrings{maxCell: opt.MaxCellBytes, maxHeld: max(opt.MaxTotalBytes/2, 1<<20)}
 	if wb.sharedStrings == "" || !wb.z.has(wb.sharedStrings) {
 		return sst, nil
 	}
@@ -225,69 +250,155 @@ func loadSharedStrings(wb *workbook, maxCell int) (*sharedStrings, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rc.Close()
-	sc := newXMLScanner(rc, maxCell*8+4096)
-	var data bytes.Buffer
-	var cur []byte
-	inSI, inT, inRPh := false, false, false
-	for {
-		k, err := sc.next()
+	sst.rc, sst.sc = rc, newXMLScanner(rc, opt.MaxCellBytes*8+4096)
+	sst.offs = []uint32{0}
+	return sst, nil
+}
+
+// get returns shared text i, decoding the table up to it if needed.
+func (s *sharedStrings) get(i int) (string, error) {
+	if i < 0 {
+		return "", corrupt(fmt.Errorf("shared string %d does not exist", i))
+	}
+	if i >= maxSharedStrings {
+		return "", errorf(ErrTooLarge, "the cell points to shared text number %d, and a workbook may hold no more than 16,777,216 shared texts: a damaged file, or one made to exhaust memory", i+1)
+	}
+	for i/sstChunkLen >= len(s.chunks) {
+		if s.err != nil {
+			return "", s.err
+		}
+		if s.rc == nil {
+			return "", corrupt(fmt.Errorf("shared string %d does not exist", i))
+		}
+		if s.err = s.decodeChunk(); s.err != nil {
+			s.Close()
+		}
+	}
+	c := &s.chunks[i/sstChunkLen]
+	k := i % sstChunkLen
+	if k+1 >= len(c.offs) {
+		return "", corrupt(fmt.Errorf("shared string %d does not exist", i))
+	}
+	return c.data[c.offs[k]:c.offs[k+1]], nil
+}
+
+// decodeChunk decodes the next sstChunkLen texts (fewer at the end of the
+// table) into a new chunk.
+func (s *sharedStrings) decodeChunk() error {
+	tooLarge := func() error {
+		return errorf(ErrTooLarge, "a shared text is larger than %s", byteSize(s.maxCell))
+	}
+	for len(s.offs) <= sstChunkLen {
+		k, err := s.sc.next()
 		if err == io.EOF {
-			break
+			s.finishChunk()
+			s.Close()
+			return nil
 		}
 		if err != nil {
 			if err == errTokenTooLarge {
-				return nil, errorf(ErrTooLarge, "a shared text is larger than %s", byteSize(maxCell))
+				return tooLarge()
 			}
-			return nil, corrupt(err)
+			var d *detail
+			if errors.As(err, &d) {
+				return err
+			}
+			return corrupt(err)
 		}
+		sc := s.sc
 		switch k {
 		case xmlStart:
 			switch string(sc.name) {
 			case "si":
-				inSI, cur = true, cur[:0]
+				s.inSI, s.cur = true, s.cur[:0]
 				if sc.self {
-					inSI = false
-					sst.offs = append(sst.offs, uint32(data.Len()))
+					s.inSI = false
+					s.offs = append(s.offs, uint32(s.data.Len()))
 				}
 			case "t":
-				inT = !sc.self
+				s.inT = !sc.self
+				s.preserve = spacePreserved(sc.tag)
+				s.tStart = len(s.cur)
 			case "rPh":
-				inRPh = !sc.self
-			case "sst":
-				if n, ok := attr(sc.tag, "uniqueCount"); ok {
-					if c, err := strconv.Atoi(string(n)); err == nil && c > 0 && c < 1<<24 {
-						sst.offs = make([]uint32, 1, c+1)
-					}
-				}
+				s.inRPh = !sc.self
 			}
 		case xmlText:
-			if inSI && inT && !inRPh {
-				cur = append(cur, sc.text...)
-				if len(cur) > maxCell*2 {
-					return nil, errorf(ErrTooLarge, "a shared text is larger than %s", byteSize(maxCell))
+			if s.inSI && s.inT && !s.inRPh {
+				s.cur = append(s.cur, sc.text...)
+				if len(s.cur) > s.maxCell*2 {
+					return tooLarge()
 				}
 			}
 		case xmlEnd:
 			switch string(sc.name) {
 			case "si":
-				if inSI {
-					data.WriteString(decodeOOXMLString(cur))
-					if data.Len() > 1<<32-1 {
-						return nil, errorf(ErrTooLarge, "the shared texts are larger than 4 GiB")
+				if s.inSI {
+					s.data.WriteString(decodeOOXMLString(s.cur))
+					if s.held+int64(s.data.Len()) > s.maxHeld {
+						return errorf(ErrTooLarge, "the shared texts are larger than %s: a damaged file, or one made to exhaust memory", byteSize64(s.maxHeld))
 					}
-					sst.offs = append(sst.offs, uint32(data.Len()))
+					s.offs = append(s.offs, uint32(s.data.Len()))
 				}
-				inSI = false
+				s.inSI = false
 			case "t":
-				inT = false
+				if s.inT && s.inSI && !s.inRPh && !s.preserve {
+					s.cur = trimRun(s.cur, s.tStart)
+				}
+				s.inT = false
 			case "rPh":
-				inRPh = false
+				s.inRPh = false
 			}
 		}
 	}
-	sst.data = data.String()
-	return sst, nil
+	s.finishChunk()
+	return nil
+}
+
+// finishChunk stores the texts decoded so far as a chunk.
+func (s *sharedStrings) finishChunk() {
+	if len(s.offs) <= 1 {
+		return
+	}
+	s.held += int64(s.data.Len())
+	s.chunks = append(s.chunks, sstChunk{data: s.data.String(), offs: s.offs})
+	s.data.Reset()
+	s.offs = make([]uint32, 1, sstChunkLen+1)
+}
+
+// Close releases the table's part; texts already decoded stay readable.
+func (s *sharedStrings) Close() error {
+	if s.rc == nil {
+		return nil
+	}
+	err := s.rc.Close()
+	s.rc, s.sc = nil, nil
+	return err
+}
+
+// spacePreserved reports whether a <t> tag has xml:space="preserve".
+func spacePreserved(tag []byte) bool {
+	v, ok := attr(tag, "space")
+	return ok && string(v) == "preserve"
+}
+
+// trimRun drops the edge white space of the text run b[start:] (one <t>
+// element without xml:space="preserve"), as Excel shows it: "  a b "
+// reads "a b". A run of nothing but white space is kept, as Excel keeps
+// the " " between two formatted words "hello" and "world". White space is
+// XML's: space, tab, line feed and carriage return, written as such or as
+// character references (the _x0009_ escapes are decoded later and kept).
+// What Excel does is taken from writers' reports that compared LEN() in
+// Excel: dhatim/fastexcel#624 (spaces, &#x9; and &#xa; dropped without
+// preserve), stephenliberty/excel-builder.js#65, and python-excel/xlrd#225
+// (a " " run between formatted runs shown by Excel).
+func trimRun(b []byte, start int) []byte {
+	run := b[start:]
+	t := bytes.Trim(run, " \t\n\r")
+	if len(t) == 0 || len(t) == len(run) {
+		return b
+	}
+	n := copy(b[start:], t)
+	return b[:start+n]
 }
 
 // openXLSX opens the sheet Options.Sheet asks for, or the first sheet
@@ -307,14 +418,12 @@ func openXLSX(z *zipBox, file string, opt Options) (*Reader, error) {
 	if err != nil {
 		return nil, &Error{File: file, Err: err}
 	}
-	var sst *sharedStrings
-	return firstWithHeader(file, cands, func(i int) (*Reader, error) {
+	sst, err := openSharedStrings(wb, opt)
+	if err != nil {
+		return nil, &Error{File: file, Err: err}
+	}
+	r, err := firstWithHeader(file, cands, func(i int) (*Reader, error) {
 		sh := wb.sheets[i]
-		if sst == nil {
-			if sst, err = loadSharedStrings(wb, opt.MaxCellBytes); err != nil {
-				return nil, &Error{File: file, Err: err}
-			}
-		}
 		rc, err := z.open(sh.part)
 		if err != nil {
 			return nil, &Error{File: file, Sheet: sh.name, Err: err}
@@ -325,6 +434,12 @@ func openXLSX(z *zipBox, file string, opt Options) (*Reader, error) {
 		}
 		return &Reader{src: src, file: file, opt: opt, info: Info{Format: "xlsx", Sheet: sh.name, Sheets: names}}, nil
 	})
+	if err != nil {
+		sst.Close()
+		return nil, err
+	}
+	r.closers = append(r.closers, sst)
+	return r, nil
 }
 
 // xlsxSource streams the rows of one worksheet part.
@@ -343,6 +458,32 @@ type xlsxSource struct {
 	done     bool
 	val      []byte
 	inline   []byte
+	rowBytes int // rowSize of the cells placed so far, for MaxRowBytes
+	pending  []Warning
+	warned   map[*numFormat]bool // formats whose fallback was reported
+}
+
+func (s *xlsxSource) drain() []Warning {
+	w := s.pending
+	s.pending = nil
+	return w
+}
+
+// warnFallback reports, once per format, a number format shown otherwise
+// than Excel shows it.
+func (s *xlsxSource) warnFallback(typ string, style, col int) {
+	if typ != "" && typ != "n" && typ != "d" || len(s.val) == 0 {
+		return
+	}
+	f := s.styles.format(style)
+	if f.fallback == "" || s.warned[f] {
+		return
+	}
+	if s.warned == nil {
+		s.warned = map[*numFormat]bool{}
+	}
+	s.warned[f] = true
+	s.pending = append(s.pending, Warning{Row: s.row, Column: col, Message: "the number format uses " + f.fallback})
 }
 
 func (s *xlsxSource) fail(row, col int, err error) error {
@@ -364,9 +505,9 @@ func (s *xlsxSource) next() ([]string, int, error) {
 		return nil, 0, io.EOF
 	}
 	var (
-		inRow, inCell, inV, inIS, inT, inRPh bool
-		col, nextCol, style                  int
-		typ                                  string
+		inRow, inCell, inV, inIS, inT, inRPh, preserve bool
+		col, nextCol, style, tStart                    int
+		typ                                            string
 	)
 	s.cells = s.cells[:0]
 	for {
@@ -396,7 +537,7 @@ func (s *xlsxSource) next() ([]string, int, error) {
 					continue // an empty row
 				}
 				inRow, nextCol = true, 1
-				s.cells = s.cells[:0]
+				s.cells, s.rowBytes = s.cells[:0], 0
 			case "c":
 				if !inRow {
 					continue
@@ -430,6 +571,7 @@ func (s *xlsxSource) next() ([]string, int, error) {
 				inIS = inCell && !s.sc.self
 			case "t":
 				inT = inIS && !s.sc.self
+				preserve, tStart = spacePreserved(s.sc.tag), len(s.inline)
 			case "rPh":
 				inRPh = !s.sc.self
 			}
@@ -450,6 +592,9 @@ func (s *xlsxSource) next() ([]string, int, error) {
 			case "v":
 				inV = false
 			case "t":
+				if inT && !inRPh && !preserve {
+					s.inline = trimRun(s.inline, tStart)
+				}
 				inT = false
 			case "rPh":
 				inRPh = false
@@ -464,8 +609,13 @@ func (s *xlsxSource) next() ([]string, int, error) {
 				if err != nil {
 					return nil, 0, &Error{File: s.file, Sheet: s.sheet, Row: s.row, Column: col, Err: err}
 				}
+				s.warnFallback(typ, style, col)
 				if len(v) > s.opt.MaxCellBytes {
 					return nil, 0, &Error{File: s.file, Sheet: s.sheet, Row: s.row, Column: col, Err: errorf(ErrTooLarge, "cell larger than %s", byteSize(s.opt.MaxCellBytes))}
+				}
+				s.rowBytes += len(v) + 1 + max(col-1-len(s.cells), 0)
+				if s.rowBytes > s.opt.MaxRowBytes {
+					return nil, 0, &Error{File: s.file, Sheet: s.sheet, Row: s.row, Column: col, Err: tooLargeRow(s.opt.MaxRowBytes)}
 				}
 				for len(s.cells) < col-1 {
 					s.cells = append(s.cells, "")
@@ -498,11 +648,7 @@ func (s *xlsxSource) value(typ string, style int) (string, error) {
 			}
 			return "", corrupt(fmt.Errorf("bad shared string index %q", s.val))
 		}
-		v, ok := s.sst.get(i)
-		if !ok {
-			return "", corrupt(fmt.Errorf("shared string %d does not exist", i))
-		}
-		return v, nil
+		return s.sst.get(i)
 	case "inlineStr":
 		if len(s.inline) == 0 && len(s.val) > 0 {
 			return decodeOOXMLString(s.val), nil

@@ -23,15 +23,26 @@ func openZip(ra io.ReaderAt, size, limit int64) (*zipBox, error) {
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		return nil, corrupt(err)
 	}
+	return newZipBox(zr, limit), nil
+}
+
+func newZipBox(zr *zip.Reader, limit int64) *zipBox {
 	z := &zipBox{zr: zr, files: make(map[string]*zip.File, len(zr.File)), budget: limit, limit: limit}
 	for _, f := range zr.File {
-		z.files[strings.ToLower(strings.TrimPrefix(f.Name, "/"))] = f
+		z.files[partKey(f.Name)] = f
 	}
-	return z, nil
+	return z
+}
+
+// partKey is how parts are looked up: case-insensitively, as Excel does,
+// and with backslashes read as slashes, since some exporters write
+// "xl\workbook.xml" and Excel opens their files.
+func partKey(name string) string {
+	return strings.ToLower(strings.TrimPrefix(strings.ReplaceAll(name, `\`, "/"), "/"))
 }
 
 func (z *zipBox) has(name string) bool {
-	_, ok := z.files[strings.ToLower(strings.TrimPrefix(name, "/"))]
+	_, ok := z.files[partKey(name)]
 	return ok
 }
 
@@ -39,7 +50,7 @@ func (z *zipBox) has(name string) bool {
 // package's decompressed bytes pass the cap, and with ErrCorrupt on
 // damaged data.
 func (z *zipBox) open(name string) (io.ReadCloser, error) {
-	f, ok := z.files[strings.ToLower(strings.TrimPrefix(name, "/"))]
+	f, ok := z.files[partKey(name)]
 	if !ok {
 		return nil, corrupt(errors.New("missing part " + name))
 	}
@@ -118,7 +129,7 @@ func openZipWorkbook(z *zipBox, file string, opt Options) (*Reader, error) {
 		}
 		return nil, &Error{File: file, Err: errorf(ErrNotSpreadsheet, "%s (it is an OpenDocument %s file)", ErrNotSpreadsheet.Error(), strings.TrimPrefix(string(mt), "application/vnd.oasis.opendocument."))}
 	}
-	if z.has("content.xml") && z.has("meta-inf/manifest.xml") {
+	if z.has("meta-inf/manifest.xml") && (z.has("content.xml") || z.has("encrypted-package")) {
 		return openODS(z, file, opt)
 	}
 	if z.has("[content_types].xml") {
@@ -146,10 +157,7 @@ func listSheetsOnly(p string) ([]string, error) {
 		return nil, err
 	}
 	defer zf.Close()
-	z := &zipBox{zr: &zf.Reader, files: map[string]*zip.File{}, budget: 1 << 30, limit: 1 << 30}
-	for _, f := range zf.File {
-		z.files[strings.ToLower(strings.TrimPrefix(f.Name, "/"))] = f
-	}
+	z := newZipBox(&zf.Reader, 1<<30)
 	if z.has("content.xml") {
 		return odsSheetNames(z)
 	}
