@@ -98,7 +98,7 @@ func (m *Main) runCheck(ctx context.Context, args []string) int {
 	fs := m.flags("check", "--data FILE --template FILE",
 		"Validate a campaign before sending: unknown columns, empty values, invalid or duplicate\naddresses, suppressed recipients, attachments, header injection. Exit 1 on errors.")
 	var d dataFlags
-	d.register(fs)
+	d.register(fs, m)
 	dataDir := fs.String("data-dir", "", "folder of the local database (default: $SECUREMERGE_DATA_DIR or the user config folder)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if c := parse(fs, args); c >= 0 {
@@ -151,7 +151,7 @@ func (m *Main) runPreview(ctx context.Context, args []string) int {
 	fs := m.flags("preview", "--data FILE --template FILE [--row N] [--eml DIR]",
 		"Show one recipient's message exactly as it would be sent.")
 	var d dataFlags
-	d.register(fs)
+	d.register(fs, m)
 	dataDir := fs.String("data-dir", "", "folder of the local database")
 	row := fs.Int("row", 0, "the spreadsheet row `N` to preview, as numbered in your spreadsheet (default: the first recipient)")
 	emlDir := fs.String("eml", "", "also write the message as an .eml file into `DIR`")

@@ -142,7 +142,9 @@ func liveSendKilled(t *testing.T, lag time.Duration) {
 		// A killed process's last requests are still being answered by the
 		// mailbox for a moment; a new one starting at once would be a fifth
 		// concurrent client, which no single app instance ever is.
-		time.Sleep(300 * time.Millisecond)
+		for deadline := time.Now().Add(30 * time.Second); srv.Stats().InFlight > 0 && time.Now().Before(deadline); {
+			time.Sleep(10 * time.Millisecond)
+		}
 	}
 	var out []byte
 	var err error

@@ -17,9 +17,24 @@ import (
 type dataFlags struct {
 	data, template, sheet, encoding, delimiter, locale string
 	attachments, from                                  string
+	envLocale                                          string // the environment's, when --locale is not given
 }
 
-func (d *dataFlags) register(fs *flag.FlagSet) {
+// envLocale is the user's locale for dates and numbers from the
+// environment, "" when none (internal/sheet then uses en-US).
+func (m *Main) envLocale() string {
+	for _, k := range []string{"LC_ALL", "LC_TIME", "LANG"} {
+		if v := m.getenv(k); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// register declares the flags; the locale defaults to the environment's
+// (LC_ALL, LC_TIME, LANG), which main passes down.
+func (d *dataFlags) register(fs *flag.FlagSet, m *Main) {
+	d.envLocale = m.envLocale()
 	fs.StringVar(&d.data, "data", "", "the recipients: .xlsx, .xlsm, .ods, .csv, .tsv or .txt `FILE`")
 	fs.StringVar(&d.template, "template", "", "the message: a template `FILE` (header block, blank line, body)")
 	fs.StringVar(&d.sheet, "sheet", "", "sheet `NAME` or number (default: the first non-empty sheet)")
@@ -54,7 +69,7 @@ func (d *dataFlags) openRows() (*sheet.Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	return sheet.Open(d.data, sheet.Options{Sheet: d.sheet, Encoding: d.encoding, Delimiter: delim, Locale: d.locale})
+	return sheet.Open(d.data, sheet.Options{Sheet: d.sheet, Encoding: d.encoding, Delimiter: delim, Locale: firstNonEmpty(d.locale, d.envLocale)})
 }
 
 // attachDir is where relative attachment paths resolve: --attachments, else

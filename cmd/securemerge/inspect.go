@@ -28,7 +28,7 @@ type inspectJSON struct {
 func (m *Main) runInspect(ctx context.Context, args []string) int {
 	fs := m.flags("inspect", "FILE [--sheet NAME] [--json] [--limit N]",
 		"Show the columns and rows of a spreadsheet exactly as SecureMerge reads them.")
-	var d dataFlags
+	d := dataFlags{envLocale: m.envLocale()}
 	fs.StringVar(&d.sheet, "sheet", "", "sheet `NAME` or number (default: the first non-empty sheet)")
 	fs.StringVar(&d.encoding, "encoding", "", "CSV encoding: utf-8, utf-16le, utf-16be, windows-1252 (default: detected)")
 	fs.StringVar(&d.delimiter, "delimiter", "", "CSV delimiter: , ; tab or | (default: detected)")

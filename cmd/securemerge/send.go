@@ -37,7 +37,7 @@ and validates everything and sends nothing.
   --live        send through your Microsoft 365 mailbox (asks to confirm unless --yes)
 Re-running with the same --campaign resumes: rows already sent are never sent again.`)
 	var f sendFlags
-	f.register(fs)
+	f.register(fs, m)
 	fs.StringVar(&f.outbox, "outbox", "", "write .eml files into `DIR`")
 	fs.BoolVar(&f.drafts, "drafts", false, "create the messages in Drafts")
 	fs.BoolVar(&f.test, "test", false, "send one row (--row) to yourself")

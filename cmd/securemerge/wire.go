@@ -32,7 +32,7 @@ var (
 // the mailbox as senders, the free plan's footer.
 func (m *Main) service(db *store.DB, dataDir, locale string) *campaign.Service {
 	svc := &campaign.Service{
-		Sources:   sheetSources{locale: locale},
+		Sources:   sheetSources{locale: firstNonEmpty(locale, m.envLocale())},
 		Senders:   &senders{m: m, dataDir: dataDir},
 		OutboxDir: filepath.Join(dataDir, store.OutboxName),
 		Language:  m.language(),

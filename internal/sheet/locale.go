@@ -1,7 +1,6 @@
 package sheet
 
 import (
-	"os"
 	"strings"
 )
 
@@ -30,18 +29,11 @@ var (
 const nbsp = "\u00a0"
 
 // resolveLocale returns the locale for a BCP 47 tag ("fr-FR") or a POSIX
-// name ("fr_FR.UTF-8"); "" reads LC_ALL, LC_TIME and LANG, then uses en-US.
+// name ("fr_FR.UTF-8"); "" means en-US. The package reads no environment:
+// the caller passes the user's locale down (cmd reads LC_ALL, LC_TIME, LANG).
 // Unknown languages get en-US's separators and dd/mm/yyyy dates, the most
 // common convention outside the United States.
 func resolveLocale(tag string) *locale {
-	if tag == "" {
-		for _, k := range []string{"LC_ALL", "LC_TIME", "LANG"} {
-			if v := os.Getenv(k); v != "" {
-				tag = v
-				break
-			}
-		}
-	}
 	tag = strings.ToLower(tag)
 	if i := strings.IndexAny(tag, ".@"); i >= 0 {
 		tag = tag[:i]

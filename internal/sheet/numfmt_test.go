@@ -80,16 +80,14 @@ func TestShortDateFollowsLocale(t *testing.T) {
 	}
 }
 
-func TestLocaleFromEnvironment(t *testing.T) {
-	t.Setenv("LC_ALL", "")
-	t.Setenv("LC_TIME", "")
-	t.Setenv("LANG", "fr_FR.UTF-8")
-	if got := resolveLocale("").shortDate; got != "dd/mm/yyyy" {
-		t.Errorf("short date with LANG=fr_FR.UTF-8 = %q; want %q", got, "dd/mm/yyyy")
-	}
-	t.Setenv("LANG", "")
+func TestLocaleNotFromEnvironment(t *testing.T) {
+	// The caller passes the locale down; the environment is not read here.
+	t.Setenv("LC_ALL", "fr_FR.UTF-8")
 	if got := resolveLocale("").shortDate; got != "m/d/yyyy" {
-		t.Errorf("short date with no locale in the environment = %q; want %q", got, "m/d/yyyy")
+		t.Errorf("short date with no locale given = %q; want en-US's %q", got, "m/d/yyyy")
+	}
+	if got := resolveLocale("fr_FR.UTF-8").shortDate; got != "dd/mm/yyyy" {
+		t.Errorf("short date for fr_FR.UTF-8 = %q; want %q", got, "dd/mm/yyyy")
 	}
 }
 

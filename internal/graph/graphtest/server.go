@@ -91,6 +91,7 @@ type Stats struct {
 	QuotaRefused    int           // 403 ErrorExceededMessageLimit for the daily recipient budget
 	Injected        map[Fault]int // injected faults by kind
 	MaxConcurrent   int           // the most requests ever in flight for one mailbox, refused ones included
+	InFlight        int           // requests being answered now, every mailbox
 	Unauthorized    int           // 401 answers
 	ContentEncoding map[string]int
 }
@@ -205,6 +206,9 @@ func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.st.stats
+	for _, m := range s.st.mailboxes {
+		st.InFlight += m.inflight
+	}
 	st.Injected = make(map[Fault]int, len(s.st.stats.Injected))
 	for k, v := range s.st.stats.Injected {
 		st.Injected[k] = v
