@@ -23,23 +23,24 @@ type FreezeOptions struct {
 	SkipInvalid bool
 }
 
-// Freeze validates every row from open() with m (merge.Validate) and, when
-// there is no error, freezes the recipients in one store call
+// Freeze validates every row from open() with m (merge.ValidateEach) and,
+// when there is no error (or only row errors, with SkipInvalid), freezes
+// the recipients in one store call
 // (Store.StartSending): a Snapshot of the rows (Columns =
 // m.Header().Columns(), each row's Index, Line and Values copied) and one
 // Entry per row: pending with Key = msg.Key and To = the To addresses as
 // shown to the user, or skipped with the reason ("duplicate of row N",
-// "suppressed: …") exactly as merge.Engine reports it, or failed with the row
-// error's text if a row cannot render (the file changed between the two
-// passes, an attachment vanished).
+// "suppressed: …") exactly as merge.Engine reports it, or — with
+// SkipInvalid — skipped with the row's errors.
 //
 // It returns the validation report (warnings included) in every case, and
 // ErrInvalid when the report has errors; the campaign then stays a draft
 // without a snapshot.
 //
-// open is called twice (validation pass, then freezing pass) so a file source
-// is re-read, not held in memory twice; a source that is an io.Closer is
-// closed after each pass. m must have been built with Options.CampaignID set
+// open is called once: each row is read, rendered and checked once (the
+// rows are held for the snapshot, which is stored in one transaction
+// anyway); a source that is an io.Closer is closed after the pass. m must
+// have been built with Options.CampaignID set
 // to the campaign's ID, so that message keys are the ones the Runner will
 // compute.
 func Freeze(ctx context.Context, st Store, id string, m *merge.Merger, open func() (merge.RowSource, error), opt FreezeOptions) (*merge.Report, error) {
@@ -47,23 +48,11 @@ func Freeze(ctx context.Context, st Store, id string, m *merge.Merger, open func
 	if err != nil {
 		return nil, fmt.Errorf("prepare campaign %s: open recipients: %w", id, err)
 	}
-	rep, err := merge.Validate(ctx, m, src)
-	closeSource(src)
-	if err != nil {
-		return rep, fmt.Errorf("prepare campaign %s: %w", id, err)
-	}
-	if rep.HasErrors() && (!opt.SkipInvalid || !rowErrorsOnly(rep)) {
-		return rep, ErrInvalid
-	}
-
-	src, err = open()
-	if err != nil {
-		return rep, fmt.Errorf("prepare campaign %s: reopen recipients: %w", id, err)
-	}
+	// One pass: each row is read, rendered and checked once, and its
+	// journal entry kept; the entries are stored only if the report allows.
 	rec := &recordingSource{src: src}
 	var entries []Entry
-	var e merge.Engine
-	err = e.Run(ctx, m, rec, func(r merge.Result) error {
+	rep, err := merge.ValidateEach(ctx, m, rec, func(r merge.Result) error {
 		e := entryOf(r)
 		if r.Err != nil && opt.SkipInvalid {
 			e.State, e.Why = StateSkipped, NewReason(ReasonInvalid, "detail", r.Err.Error())
@@ -75,6 +64,9 @@ func Freeze(ctx context.Context, st Store, id string, m *merge.Merger, open func
 	closeSource(src)
 	if err != nil {
 		return rep, fmt.Errorf("prepare campaign %s: %w", id, err)
+	}
+	if rep.HasErrors() && (!opt.SkipInvalid || !rowErrorsOnly(rep)) {
+		return rep, ErrInvalid
 	}
 	snap := &Snapshot{Columns: m.Header().Columns(), Rows: rec.rows}
 	if len(snap.Rows) != len(entries) {

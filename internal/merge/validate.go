@@ -114,6 +114,14 @@ func (r *Report) filter(s Severity) []Problem {
 // Template problems are found earlier, by NewMerger; TemplateProblems turns
 // them into Problems. The error is only for reading src or cancellation.
 func Validate(ctx context.Context, m *Merger, src RowSource) (*Report, error) {
+	return ValidateEach(ctx, m, src, nil)
+}
+
+// ValidateEach is Validate that also hands each row's Result to each, in
+// row order, as it is checked (nil means none): a caller that freezes the
+// recipients does it in the same pass, reading and rendering each row once.
+// An error from each stops the run and is returned.
+func ValidateEach(ctx context.Context, m *Merger, src RowSource, each func(Result) error) (*Report, error) {
 	rep := &Report{}
 	if strings.TrimSpace(m.spec.Body) == "" {
 		rep.Problems = append(rep.Problems, Problem{Severity: Warning, Field: "Body", TemplateLine: m.spec.Lines["Body"],
@@ -163,6 +171,9 @@ func Validate(ctx context.Context, m *Merger, src RowSource) (*Report, error) {
 				rep.Problems = append(rep.Problems, Problem{Severity: Warning, Line: r.Line, Code: CodeSeveralRecipients,
 					Msg: fmt.Sprintf("one message to %d addresses: %s", len(all), clip(strings.Join(names, ", "), 200))})
 			}
+		}
+		if each != nil {
+			return each(r)
 		}
 		return nil
 	})

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/securemerge/securemerge/internal/merge"
 )
@@ -36,6 +37,10 @@ type Dir struct {
 // tempPattern names files being written; they never end in ".eml", so a
 // mail client or a re-run never mistakes one for a message.
 const tempPattern = ".sm-*.tmp"
+
+// writers are the 32 KiB buffers files are written through, reused: a
+// campaign writes thousands of files, each with a buffer of its own before.
+var writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 32<<10) }}
 
 // MarkerName is the file written into a folder the outbox created itself,
 // so that `data erase` can tell the app's own outbox from a folder of the
@@ -82,11 +87,14 @@ func (d Dir) Write(m *merge.Message) (path string, written bool, err error) {
 	}
 	tmpName := tmp.Name()
 	defer os.Remove(tmpName) // after a link, or on failure; harmless after a rename
-	bw := bufio.NewWriterSize(tmp, 32<<10)
+	bw := writers.Get().(*bufio.Writer)
+	bw.Reset(tmp)
 	err = m.WriteEML(bw)
 	if err == nil {
 		err = bw.Flush()
 	}
+	bw.Reset(nil)
+	writers.Put(bw)
 	if err == nil && !(d.Batch && canSyncFS) {
 		err = tmp.Sync()
 	}

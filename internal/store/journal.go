@@ -292,10 +292,16 @@ func (db *DB) MoveMany(id string, moves []campaign.Move, at time.Time) error {
 		at = db.now()
 	}
 	err := db.update(func(tx *bolt.Tx) error {
-		for _, m := range moves {
-			if err := db.moveTx(tx, id, m, at); err != nil {
+		for i := 0; i < len(moves); {
+			j := i + 1
+			for j < len(moves) && moves[j].Index == moves[i].Index {
+				j++
+			}
+			if err := db.movesTx(tx, id, moves[i:j], at); err != nil {
+				m := moves[j-1]
 				return fmt.Errorf("row %d to %s: %w", m.Index+1, m.To, err)
 			}
+			i = j
 		}
 		return nil
 	})
@@ -306,31 +312,43 @@ func (db *DB) MoveMany(id string, moves []campaign.Move, at time.Time) error {
 }
 
 func (db *DB) moveTx(tx *bolt.Tx, id string, m campaign.Move, at time.Time) error {
+	return db.movesTx(tx, id, []campaign.Move{m}, at)
+}
+
+// movesTx applies moves of one entry (all with the same Index), in order,
+// reading and writing the entry and the counts once: a batch's pending →
+// sending → sent costs one entry write, not two.
+func (db *DB) movesTx(tx *bolt.Tx, id string, ms []campaign.Move, at time.Time) error {
 	jb, err := journalOf(tx, id)
 	if err != nil {
 		return err
 	}
-	e, err := getEntry(jb, id, m.Index)
+	e, err := getEntry(jb, id, ms[0].Index)
 	if err != nil {
 		return err
-	}
-	if !e.State.CanMove(m.To) {
-		return &campaign.TransitionError{Index: m.Index, From: e.State, To: m.To}
 	}
 	counts, err := getCounts(tx, id)
 	if err != nil {
 		return err
 	}
-	if err := addCount(&counts, e.State, -1); err != nil {
-		return err
-	}
-	if err := addCount(&counts, m.To, 1); err != nil {
-		return err
-	}
-	from := e.State
-	e.State, e.Why, e.Reason, e.Updated = m.To, m.Why, m.Why.English(time.UTC), at
-	if m.To == campaign.StateSending {
-		e.Attempts++
+	sent := 0
+	for _, m := range ms {
+		if !e.State.CanMove(m.To) {
+			return &campaign.TransitionError{Index: m.Index, From: e.State, To: m.To}
+		}
+		if err := addCount(&counts, e.State, -1); err != nil {
+			return err
+		}
+		if err := addCount(&counts, m.To, 1); err != nil {
+			return err
+		}
+		if m.To == campaign.StateSent && e.State != campaign.StateSent && m.Recipients > 0 {
+			sent += m.Recipients
+		}
+		e.State, e.Why, e.Reason, e.Updated = m.To, m.Why, m.Why.English(time.UTC), at
+		if m.To == campaign.StateSending {
+			e.Attempts++
+		}
 	}
 	if err := putEntry(jb, &e); err != nil {
 		return err
@@ -338,8 +356,8 @@ func (db *DB) moveTx(tx *bolt.Tx, id string, m campaign.Move, at time.Time) erro
 	if err := putCounts(tx, id, counts); err != nil {
 		return err
 	}
-	if m.To == campaign.StateSent && from != campaign.StateSent && m.Recipients > 0 {
-		return logSent(tx, at, m.Recipients, db.now())
+	if sent > 0 {
+		return logSent(tx, at, sent, db.now())
 	}
 	return nil
 }
