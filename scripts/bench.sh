@@ -172,6 +172,9 @@ csv_peak=$(get BenchmarkReadCSV200k peak-MB)
 first_xlsx=$(get BenchmarkFirst100Rows/xlsx first100-ms)
 first_csv=$(get BenchmarkFirst100Rows/csv first100-ms)
 first_shared=$(get BenchmarkFirst100RowsAllShared first100-ms)
+preview_ms=$(get BenchmarkPreviewRow99999 preview-ms)
+page_ns=$(get BenchmarkJournalPage100 ns/op); page_ms=""
+[ -n "$page_ns" ] && page_ms=$(calc "$page_ns / 1e6")
 p5=$(get BenchmarkPipeline5k msgs/s); p5peak=$(get BenchmarkPipeline5k peak-MB)
 p100=$(get BenchmarkPipeline100k msgs/s); p100peak=$(get BenchmarkPipeline100k peak-MB)
 cli=$(get BenchmarkSendOutbox5k msgs/s)
@@ -228,6 +231,8 @@ table_rows=$(sort -s -t$'\t' -k1,1 "$work/results.tsv" | awk -F'\t' '
   target "3: first 100 rows, .xlsx" "< 200 ms from Open" "$(ms "$first_xlsx")" "$(check "$first_xlsx" '<' 200)"
   target "3: first 100 rows, .csv" "< 200 ms from Open" "$(ms "$first_csv")" "$(check "$first_csv" '<' 200)"
   target "12: first 100 rows, every text shared" "< 200 ms from Open (200k rows, 74 MB sharedStrings part)" "$(ms "$first_shared")" "$(check "$first_shared" '<' 200)"
+  target "9: preview row 99,999" "< 50 ms after the first open (100k-row .xlsx)" "$(ms "$preview_ms")" "$(check "$preview_ms" '<' 50)"
+  target "9: journal page" "< 5 ms for 100 entries of a 100k campaign" "$(ms "$page_ms")" "$(check "$page_ms" '<' 5)"
   target "4: render, text body" ">= 1,000,000 renders/s/core (1 KB, 5 tokens, 1 conditional)" \
     "$([ -n "$rps_text" ] && printf '%s renders/s/core' "$(fmtnum "$rps_text")")" "$(check "$rps_text" '>=' 1000000)"
   target "4: render, HTML body" ">= 1,000,000 renders/s/core" \
