@@ -81,6 +81,7 @@
 //
 // # Imports
 //
-// merge is the domain: it imports the standard library and golang.org/x/*
-// only, never fyne, bbolt, excelize, msgraph, sentry or any other adapter.
+// merge is the domain: it imports the standard library, golang.org/x/* and
+// goldmark (Markdown) only, never fyne, bbolt, excelize, msgraph, sentry or
+// any other adapter, and it reads no environment variable.
 package merge
