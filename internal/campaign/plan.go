@@ -94,7 +94,7 @@ func (s *Service) Plan(ctx context.Context, id string, opt PlanOptions) (*Plan, 
 			return nil, nil, err
 		}
 		p.From = self.String()
-		p.sender = mb.Sender(mode == ModeDrafts, c.Settings.SendAs)
+		p.sender = mb.Sender(mode == ModeDrafts, firstNonEmpty(c.Settings.SendAs, s.Settings().SendAs))
 	default:
 		return nil, nil, fmt.Errorf("campaign %q has no sending mode: choose the outbox, drafts or live", c.Name)
 	}

@@ -484,7 +484,7 @@ func (s *Service) SendTest(ctx context.Context, c *Campaign, ref RowRef) (*merge
 	msg.To, msg.Cc, msg.Bcc = []mail.Address{self}, nil, nil
 	msg.Subject = "[TEST] " + msg.Subject
 	msg.Key += "-test-" + s.now().UTC().Format("20060102T150405")
-	if err := mb.Sender(false, c.Settings.SendAs).Send(ctx, msg); err != nil {
+	if err := mb.Sender(false, firstNonEmpty(c.Settings.SendAs, s.Settings().SendAs)).Send(ctx, msg); err != nil {
 		return msg, fmt.Errorf("test message for row %d: %w", msg.Line, err)
 	}
 	return msg, nil

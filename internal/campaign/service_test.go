@@ -107,33 +107,23 @@ func TestJobPausedAndResumedInANewProcessSendsEachOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	paused := make(chan struct{})
-	var once sync.Once
-	var job *campaign.Job
-	var jobMu sync.Mutex
-	pauseAt := progressFunc(func(r campaign.Report) {
-		if r.Sent >= 10 {
-			once.Do(func() {
-				jobMu.Lock()
-				job.Pause()
-				jobMu.Unlock()
-				close(paused)
-			})
-		}
-	})
-	jobMu.Lock()
-	job, _, err = svc.Start(context.Background(), c.ID, campaign.PlanOptions{}, campaign.StartOptions{Progress: pauseAt, Runner: unpaced})
-	jobMu.Unlock()
+	// The 11th send and later wait at a gate until the job is paused, so
+	// the pause always comes mid-campaign, whatever the machine's speed.
+	g := &gatedSender{Sender: fake, after: 10, reached: make(chan struct{}), open: make(chan struct{})}
+	job, _, err := svc.Start(context.Background(), c.ID, campaign.PlanOptions{}, campaign.StartOptions{
+		Runner: func(r *campaign.Runner) { unpaced(r); r.Sender = g }})
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
 	if _, _, err := svc.Start(context.Background(), c.ID, campaign.PlanOptions{}, campaign.StartOptions{}); !errors.Is(err, campaign.ErrJobRunning) {
 		t.Errorf("a second Start of a running campaign = %v; want ErrJobRunning", err)
 	}
+	<-g.reached
+	job.Pause()
+	close(g.open) // the requests in flight finish and are journaled
 	if err := wait(t, job); !errors.Is(err, campaign.ErrPaused) {
 		t.Fatalf("paused job ended with %v; want ErrPaused", err)
 	}
-	<-paused
 	got, _ := svc.Campaign(c.ID)
 	if got.Status != campaign.StatusPaused || got.Why.Code != campaign.ReasonPaused || got.Counts.Sending != 0 {
 		t.Fatalf("after Pause: %s (%s) %+v; want paused, nothing left sending", got.Status, got.Why.Code, got.Counts)
@@ -402,4 +392,29 @@ func TestReasonsRenderInEnglish(t *testing.T) {
 			t.Errorf("%s.English = %q; want %q", tc.r.Code, got, tc.want)
 		}
 	}
+}
+
+// gatedSender holds every Send after the first `after` until open is
+// closed, and closes reached when the first one is held.
+type gatedSender struct {
+	campaign.Sender
+	after   int
+	reached chan struct{}
+	open    chan struct{}
+	mu      sync.Mutex
+	n       int
+}
+
+func (g *gatedSender) Send(ctx context.Context, m *merge.Message) error {
+	g.mu.Lock()
+	g.n++
+	held := g.n > g.after
+	if g.n == g.after+1 {
+		close(g.reached)
+	}
+	g.mu.Unlock()
+	if held {
+		<-g.open
+	}
+	return g.Sender.Send(ctx, m)
 }

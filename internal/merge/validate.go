@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -64,7 +65,11 @@ type Problem struct {
 	// known (1-based file positions; 0 when unknown).
 	TemplateLine, TemplateCol int
 	Code                      string // one of the Code… constants
-	Msg                       string // for people; does not repeat Line or Field
+	Msg                       string // for people, in English; does not repeat Line or Field
+	// Args are the values Msg is made of, by name ("column", "row",
+	// "address", "count"), so a front end can write the problem in its own
+	// language from Code and Args. Nil when the problem has none.
+	Args map[string]string `json:",omitempty"`
 }
 
 // Report is the outcome of Validate.
@@ -129,7 +134,8 @@ func ValidateEach(ctx context.Context, m *Merger, src RowSource, each func(Resul
 	}
 	for _, l := range m.links {
 		rep.Problems = append(rep.Problems, Problem{Severity: Warning, Field: "Body", TemplateLine: m.spec.Lines["Body"],
-			Code: CodeLinkFromCell, Msg: fmt.Sprintf("column %q sets the address of a link: rows whose value is not an http, https or mailto link are refused", l.Name)})
+			Code: CodeLinkFromCell, Msg: fmt.Sprintf("column %q sets the address of a link: rows whose value is not an http, https or mailto link are refused", l.Name),
+			Args: map[string]string{"column": l.Name}})
 	}
 	var e Engine
 	people := map[[16]byte]struct{}{}
@@ -143,7 +149,7 @@ func ValidateEach(ctx context.Context, m *Merger, src RowSource, each func(Resul
 			seen[ref.Column] = true
 			rep.Problems = append(rep.Problems, Problem{Severity: Warning, Line: r.Line, Field: ref.Field,
 				TemplateLine: ref.TemplLine, TemplateCol: ref.TemplC, Code: CodeEmptyValue,
-				Msg: fmt.Sprintf("column %q is empty and has no default", ref.Name)})
+				Msg: fmt.Sprintf("column %q is empty and has no default", ref.Name), Args: map[string]string{"column": ref.Name}})
 		}
 		switch {
 		case r.Err != nil:
@@ -153,10 +159,15 @@ func ValidateEach(ctx context.Context, m *Merger, src RowSource, each func(Resul
 		case r.Skip != "":
 			rep.Skipped++
 			code := CodeDuplicate
+			args := map[string]string{"row": strconv.Itoa(r.DuplicateOf)}
+			if r.DuplicateAddress != "" {
+				args["address"] = r.DuplicateAddress
+			}
 			if r.Suppressed != "" {
 				code = CodeSuppressed
+				args = map[string]string{"detail": r.Suppressed}
 			}
-			rep.Problems = append(rep.Problems, Problem{Severity: Warning, Line: r.Line, Field: "To", Code: code, Msg: r.Skip + " (skipped)"})
+			rep.Problems = append(rep.Problems, Problem{Severity: Warning, Line: r.Line, Field: "To", Code: code, Msg: r.Skip + " (skipped)", Args: args})
 		default:
 			rep.Messages++
 			all := r.Msg.Recipients()
@@ -169,7 +180,8 @@ func ValidateEach(ctx context.Context, m *Merger, src RowSource, each func(Resul
 			}
 			if len(all) > 1 {
 				rep.Problems = append(rep.Problems, Problem{Severity: Warning, Line: r.Line, Code: CodeSeveralRecipients,
-					Msg: fmt.Sprintf("one message to %d addresses: %s", len(all), clip(strings.Join(names, ", "), 200))})
+					Msg:  fmt.Sprintf("one message to %d addresses: %s", len(all), clip(strings.Join(names, ", "), 200)),
+					Args: map[string]string{"count": strconv.Itoa(len(all))}})
 			}
 		}
 		if each != nil {
