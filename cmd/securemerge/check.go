@@ -89,6 +89,7 @@ type reportJSON struct {
 	Rows       int             `json:"rows"`
 	Messages   int             `json:"messages"`
 	Recipients int             `json:"recipients"`
+	Addresses  int             `json:"addresses"` // different addresses among the recipients
 	Skipped    int             `json:"skipped"`
 	Errors     []merge.Problem `json:"errors"`
 	Warnings   []merge.Problem `json:"warnings"`
@@ -121,7 +122,7 @@ func (m *Main) runCheck(ctx context.Context, args []string) int {
 		return m.sourceProblem(&d, err)
 	}
 	if *asJSON {
-		out := reportJSON{Rows: rep.Rows, Messages: rep.Messages, Recipients: rep.Recipients, Skipped: rep.Skipped,
+		out := reportJSON{Rows: rep.Rows, Messages: rep.Messages, Recipients: rep.Recipients, Addresses: rep.Addresses, Skipped: rep.Skipped,
 			Errors: orEmpty(rep.Errors()), Warnings: orEmpty(rep.Warnings())}
 		if code := m.writeJSON(out); code != exitOK {
 			return code
@@ -197,12 +198,14 @@ func (m *Main) runPreview(ctx context.Context, args []string) int {
 	return exitOK
 }
 
-// printMessage shows the headers and the decoded body of msg.
+// printMessage shows the headers and the decoded body of msg. Everything
+// that came from cells goes through termSafe/termSafeText: a cell's escape
+// sequences never reach the terminal.
 func (m *Main) printMessage(msg *merge.Message, html bool) {
 	w := m.Stdout
 	addrs := func(name string, list []string) {
 		if len(list) > 0 {
-			fmt.Fprintf(w, "%-9s %s\n", name+":", strings.Join(list, ", "))
+			fmt.Fprintf(w, "%-9s %s\n", name+":", termSafe(strings.Join(list, ", ")))
 		}
 	}
 	addrs("From", []string{msg.From.String()})
@@ -210,16 +213,16 @@ func (m *Main) printMessage(msg *merge.Message, html bool) {
 	addrs("Cc", addrStrings(msg.Cc))
 	addrs("Bcc", addrStrings(msg.Bcc))
 	addrs("Reply-To", addrStrings(msg.ReplyTo))
-	fmt.Fprintf(w, "%-9s %s\n", "Subject:", msg.Subject)
+	fmt.Fprintf(w, "%-9s %s\n", "Subject:", termSafe(msg.Subject))
 	for _, a := range msg.Attachments {
-		fmt.Fprintf(w, "%-9s %s (%s, %s)\n", "Attached:", a.Name, a.ContentType, humanSize(a.Size))
+		fmt.Fprintf(w, "%-9s %s (%s, %s)\n", "Attached:", termSafe(a.Name), termSafe(a.ContentType), humanSize(a.Size))
 	}
 	fmt.Fprintf(w, "(row %d)\n\n", msg.Line)
 	if html && msg.HTML != "" {
-		fmt.Fprintln(w, msg.HTML)
+		fmt.Fprintln(w, termSafeText(msg.HTML))
 		return
 	}
-	fmt.Fprintln(w, strings.TrimRight(msg.Text, "\n"))
+	fmt.Fprintln(w, termSafeText(strings.TrimRight(msg.Text, "\n")))
 }
 
 func addrStrings(list []mail.Address) []string {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -72,5 +73,54 @@ func TestSettingsReadAndWrite(t *testing.T) {
 	code, o, e := run(t, g.env, "preview", "--data", g.data, "--template", g.tpl)
 	if code != exitOK || !strings.Contains(o, "ada@contoso.test") {
 		t.Errorf("preview with the from setting = %d\n%s%s", code, o, e)
+	}
+}
+
+// TestPreviewNeverPrintsACellsEscapes: a cell holding an OSC sequence (it
+// can retitle a terminal or write its clipboard) is shown escaped.
+func TestPreviewNeverPrintsACellsEscapes(t *testing.T) {
+	f := newFixture(t, 1, "From: Ada <ada@contoso.test>\nTo: {{ E-mail }}\nSubject: Hi\nFormat: text\n\nDear {{ Ville }}\n")
+	data := "Prénom;E-mail;Ville\nZoé;zoe@example.fr;\"\x1b]52;c;ZWNobyBoaQ==\x07Lyon\"\n"
+	if err := os.WriteFile(f.data, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := run(t, f.env, "preview", "--data", f.data, "--template", f.tpl)
+	if code != exitOK {
+		t.Fatalf("preview = %d\n%s%s", code, out, errs)
+	}
+	if strings.ContainsRune(out, '\x1b') || strings.ContainsRune(out, '\x07') {
+		t.Errorf("preview printed a raw escape sequence:\n%q", out)
+	}
+	if !strings.Contains(out, `\x1b]52`) {
+		t.Errorf("preview does not show the escaped cell:\n%s", out)
+	}
+}
+
+// TestSkipInvalidSendsTheOthers: a row with an error blocks the send; with
+// --skip-invalid the others go out and the row is recorded with its reason.
+func TestSkipInvalidSendsTheOthers(t *testing.T) {
+	f := newFixture(t, 3, "")
+	data := "Prénom;E-mail;Ville\nZoé;zoe.1@example.fr;Lyon\nBad;not-an-address;Lyon\nAnn;ann@example.fr;Paris\n"
+	if err := os.WriteFile(f.data, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	args := []string{"send", "--data", f.data, "--template", f.tpl, "--outbox", out, "--campaign", "skip"}
+	code, _, errs := run(t, f.env, args...)
+	if code != exitProblems || !strings.Contains(errs, "--skip-invalid") {
+		t.Fatalf("send with a bad row = %d; want %d and the --skip-invalid advice\n%s", code, exitProblems, errs)
+	}
+	if n := countEML(t, out); n != 0 {
+		t.Fatalf("%d messages written although a row had an error", n)
+	}
+	if code, o, e := run(t, f.env, append(args, "--skip-invalid")...); code != exitOK {
+		t.Fatalf("send --skip-invalid = %d\n%s%s", code, o, e)
+	}
+	if n := countEML(t, out); n != 2 {
+		t.Errorf("%d messages written; want the 2 valid rows", n)
+	}
+	code, o, _ := run(t, f.env, "campaign", "results", "skip")
+	if code != exitOK || !strings.Contains(o, "skipped") || !strings.Contains(o, "not sent:") {
+		t.Errorf("results do not show the skipped row with its reason:\n%s", o)
 	}
 }
