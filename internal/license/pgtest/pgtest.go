@@ -1,0 +1,168 @@
+// Package pgtest starts a real PostgreSQL for tests, from Debian's
+// `postgresql` package (scripts/deps.sh test installs it): initdb and
+// pg_ctl under /usr/lib/postgresql/*/bin, a cluster in a temporary folder,
+// listening on 127.0.0.1 on a free port, started once per test binary and
+// stopped by Main. Each DSN call creates a database of its own.
+//
+// Missing binaries fail the test with what to run; the tests skip only
+// when SECUREMERGE_NO_POSTGRES=1 is set explicitly.
+//
+// initdb refuses to run as root, so as root the cluster runs as the
+// `postgres` system user (runuser -u postgres --), in a folder chowned to
+// it outside t.TempDir() (whose parents root keeps 0700).
+//
+// Durability is traded for speed (fsync off): the cluster is thrown away.
+package pgtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// EnvSkip set to 1 skips the PostgreSQL tests.
+const EnvSkip = "SECUREMERGE_NO_POSTGRES"
+
+var (
+	once    sync.Once
+	cluster struct {
+		dir, bin, port string
+		asUser         string
+		err            error
+	}
+	dbSeq atomic.Int64
+)
+
+// DSN returns the URL of a new, empty database on the shared cluster
+// (starting it on first use), or fails t.
+func DSN(t testing.TB) string {
+	t.Helper()
+	if os.Getenv(EnvSkip) == "1" {
+		t.Skipf("%s=1: PostgreSQL tests skipped", EnvSkip)
+	}
+	once.Do(start)
+	if cluster.err != nil {
+		t.Fatalf("PostgreSQL: %v", cluster.err)
+	}
+	name := fmt.Sprintf("t%d_%d", os.Getpid(), dbSeq.Add(1))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, url("postgres"))
+	if err != nil {
+		t.Fatalf("PostgreSQL: connect: %v", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("PostgreSQL: create database: %v", err)
+	}
+	return url(name)
+}
+
+func url(db string) string {
+	return "postgres://postgres@127.0.0.1:" + cluster.port + "/" + db + "?sslmode=disable"
+}
+
+// Main runs the tests and stops the cluster; use it as
+// `func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }`.
+func Main(m *testing.M) int {
+	code := m.Run()
+	if cluster.dir != "" {
+		run(cluster.bin+"/pg_ctl", "stop", "-D", cluster.dir+"/data", "-m", "immediate", "-s")
+		os.RemoveAll(cluster.dir)
+	}
+	return code
+}
+
+func findBin() (string, error) {
+	ms, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
+	if len(ms) == 0 {
+		return "", errors.New("initdb and pg_ctl not found under /usr/lib/postgresql/*/bin: run `scripts/deps.sh test` (Debian's postgresql package), or set " + EnvSkip + "=1 to skip these tests")
+	}
+	sort.Slice(ms, func(i, j int) bool { // the newest version
+		vi, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(ms[i]))))
+		vj, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(ms[j]))))
+		return vi > vj
+	})
+	return filepath.Dir(ms[0]), nil
+}
+
+func start() {
+	bin, err := findBin()
+	if err != nil {
+		cluster.err = err
+		return
+	}
+	cluster.bin = bin
+	dir, err := os.MkdirTemp("", "securemerge-pg-")
+	if err != nil {
+		cluster.err = err
+		return
+	}
+	cluster.dir = dir
+	if os.Geteuid() == 0 {
+		u, err := user.Lookup("postgres")
+		if err != nil {
+			cluster.err = fmt.Errorf("running as root, initdb needs the postgres system user: %w", err)
+			return
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		if err := os.Chown(dir, uid, gid); err != nil {
+			cluster.err = err
+			return
+		}
+		os.Chmod(dir, 0o755)
+		cluster.asUser = "postgres"
+	}
+	port, err := freePort()
+	if err != nil {
+		cluster.err = err
+		return
+	}
+	cluster.port = port
+	data := dir + "/data"
+	if out, err := run(bin+"/initdb", "-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"); err != nil {
+		cluster.err = fmt.Errorf("initdb: %v: %s", err, out)
+		return
+	}
+	opts := "-c listen_addresses=127.0.0.1 -p " + port + " -k " + dir +
+		" -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+	if out, err := run(bin+"/pg_ctl", "start", "-D", data, "-w", "-t", "60", "-s", "-l", dir+"/log", "-o", opts); err != nil {
+		log, _ := os.ReadFile(dir + "/log")
+		cluster.err = fmt.Errorf("pg_ctl start: %v: %s %s", err, out, log)
+	}
+}
+
+// run runs a PostgreSQL program, as the postgres user when we are root.
+func run(prog string, args ...string) ([]byte, error) {
+	var cmd *exec.Cmd
+	if cluster.asUser != "" {
+		cmd = exec.Command("runuser", append([]string{"-u", cluster.asUser, "--", prog}, args...)...)
+	} else {
+		cmd = exec.Command(prog, args...)
+	}
+	cmd.Dir = "/"
+	return cmd.CombinedOutput()
+}
+
+func freePort() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port), nil
+}
