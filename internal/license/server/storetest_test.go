@@ -272,3 +272,5 @@ func TestPostgresPurgeRunsOnOneInstanceAtATime(t *testing.T) {
 		t.Errorf("Purge after the lock is free = %d, %v; want 1", n, err)
 	}
 }
+
+func openPostgresDSN(t testing.TB) string { t.Helper(); return pgtest.DSN(t) }
