@@ -36,15 +36,35 @@ import (
 // EnvSkip set to 1 skips the PostgreSQL tests.
 const EnvSkip = "SECUREMERGE_NO_POSTGRES"
 
+// pgCluster is one running PostgreSQL.
+type pgCluster struct {
+	dir, bin, port string
+	asUser         string
+	err            error
+}
+
 var (
 	once    sync.Once
-	cluster struct {
-		dir, bin, port string
-		asUser         string
-		err            error
-	}
-	dbSeq atomic.Int64
+	cluster = &pgCluster{} // the shared one of DSN and Main
+	dbSeq   atomic.Int64
 )
+
+// Own starts a cluster of this test's own, stopped at its cleanup, and
+// returns the URL of its postgres database: for packages whose TestMain
+// is not Main.
+func Own(t testing.TB) string {
+	t.Helper()
+	if os.Getenv(EnvSkip) == "1" {
+		t.Skipf("%s=1: PostgreSQL tests skipped", EnvSkip)
+	}
+	c := &pgCluster{}
+	t.Cleanup(c.stop)
+	c.start()
+	if c.err != nil {
+		t.Fatalf("PostgreSQL: %v", c.err)
+	}
+	return c.url("postgres")
+}
 
 // DSN returns the URL of a new, empty database on the shared cluster
 // (starting it on first use), or fails t.
@@ -53,14 +73,14 @@ func DSN(t testing.TB) string {
 	if os.Getenv(EnvSkip) == "1" {
 		t.Skipf("%s=1: PostgreSQL tests skipped", EnvSkip)
 	}
-	once.Do(start)
+	once.Do(cluster.start)
 	if cluster.err != nil {
 		t.Fatalf("PostgreSQL: %v", cluster.err)
 	}
 	name := fmt.Sprintf("t%d_%d", os.Getpid(), dbSeq.Add(1))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, url("postgres"))
+	conn, err := pgx.Connect(ctx, cluster.url("postgres"))
 	if err != nil {
 		t.Fatalf("PostgreSQL: connect: %v", err)
 	}
@@ -68,21 +88,25 @@ func DSN(t testing.TB) string {
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
 		t.Fatalf("PostgreSQL: create database: %v", err)
 	}
-	return url(name)
+	return cluster.url(name)
 }
 
-func url(db string) string {
-	return "postgres://postgres@127.0.0.1:" + cluster.port + "/" + db + "?sslmode=disable"
+func (c *pgCluster) url(db string) string {
+	return "postgres://postgres@127.0.0.1:" + c.port + "/" + db + "?sslmode=disable"
+}
+
+func (c *pgCluster) stop() {
+	if c.dir != "" {
+		c.run(c.bin+"/pg_ctl", "stop", "-D", c.dir+"/data", "-m", "immediate", "-s")
+		os.RemoveAll(c.dir)
+	}
 }
 
 // Main runs the tests and stops the cluster; use it as
 // `func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }`.
 func Main(m *testing.M) int {
 	code := m.Run()
-	if cluster.dir != "" {
-		run(cluster.bin+"/pg_ctl", "stop", "-D", cluster.dir+"/data", "-m", "immediate", "-s")
-		os.RemoveAll(cluster.dir)
-	}
+	cluster.stop()
 	return code
 }
 
@@ -99,58 +123,58 @@ func findBin() (string, error) {
 	return filepath.Dir(ms[0]), nil
 }
 
-func start() {
+func (c *pgCluster) start() {
 	bin, err := findBin()
 	if err != nil {
-		cluster.err = err
+		c.err = err
 		return
 	}
-	cluster.bin = bin
+	c.bin = bin
 	dir, err := os.MkdirTemp("", "securemerge-pg-")
 	if err != nil {
-		cluster.err = err
+		c.err = err
 		return
 	}
-	cluster.dir = dir
+	c.dir = dir
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("postgres")
 		if err != nil {
-			cluster.err = fmt.Errorf("running as root, initdb needs the postgres system user: %w", err)
+			c.err = fmt.Errorf("running as root, initdb needs the postgres system user: %w", err)
 			return
 		}
 		uid, _ := strconv.Atoi(u.Uid)
 		gid, _ := strconv.Atoi(u.Gid)
 		if err := os.Chown(dir, uid, gid); err != nil {
-			cluster.err = err
+			c.err = err
 			return
 		}
 		os.Chmod(dir, 0o755)
-		cluster.asUser = "postgres"
+		c.asUser = "postgres"
 	}
 	port, err := freePort()
 	if err != nil {
-		cluster.err = err
+		c.err = err
 		return
 	}
-	cluster.port = port
+	c.port = port
 	data := dir + "/data"
-	if out, err := run(bin+"/initdb", "-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"); err != nil {
-		cluster.err = fmt.Errorf("initdb: %v: %s", err, out)
+	if out, err := c.run(bin+"/initdb", "-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"); err != nil {
+		c.err = fmt.Errorf("initdb: %v: %s", err, out)
 		return
 	}
 	opts := "-c listen_addresses=127.0.0.1 -p " + port + " -k " + dir +
 		" -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-	if out, err := run(bin+"/pg_ctl", "start", "-D", data, "-w", "-t", "60", "-s", "-l", dir+"/log", "-o", opts); err != nil {
+	if out, err := c.run(bin+"/pg_ctl", "start", "-D", data, "-w", "-t", "60", "-s", "-l", dir+"/log", "-o", opts); err != nil {
 		log, _ := os.ReadFile(dir + "/log")
-		cluster.err = fmt.Errorf("pg_ctl start: %v: %s %s", err, out, log)
+		c.err = fmt.Errorf("pg_ctl start: %v: %s %s", err, out, log)
 	}
 }
 
 // run runs a PostgreSQL program, as the postgres user when we are root.
-func run(prog string, args ...string) ([]byte, error) {
+func (c *pgCluster) run(prog string, args ...string) ([]byte, error) {
 	var cmd *exec.Cmd
-	if cluster.asUser != "" {
-		cmd = exec.Command("runuser", append([]string{"-u", cluster.asUser, "--", prog}, args...)...)
+	if c.asUser != "" {
+		cmd = exec.Command("runuser", append([]string{"-u", c.asUser, "--", prog}, args...)...)
 	} else {
 		cmd = exec.Command(prog, args...)
 	}
