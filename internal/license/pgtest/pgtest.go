@@ -110,8 +110,11 @@ func Main(m *testing.M) int {
 	return code
 }
 
+// binGlob is where Debian's postgresql package puts initdb.
+var binGlob = "/usr/lib/postgresql/*/bin/initdb"
+
 func findBin() (string, error) {
-	ms, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
+	ms, _ := filepath.Glob(binGlob)
 	if len(ms) == 0 {
 		return "", errors.New("initdb and pg_ctl not found under /usr/lib/postgresql/*/bin: run `scripts/deps.sh test` (Debian's postgresql package), or set " + EnvSkip + "=1 to skip these tests")
 	}
