@@ -14,6 +14,7 @@
 //
 //   - Claims.Audience: a wrong audience (another app's client id).
 //   - Claims.Tenant: another tenant (its admins must not act on ours).
+//   - Claims.IssuedBy: an iss naming another tenant than tid.
 //   - Claims.Expires: an expired token (or one about to expire).
 //   - Claims.Roles: no admin role (nil), Global or User Administrator.
 //   - Issuer.Forge: a token whose kid names a published key but whose

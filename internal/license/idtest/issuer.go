@@ -33,6 +33,7 @@ type Claims struct {
 	Email    string    // preferred_username and email; required
 	Roles    []string  // wids; nil means no directory role
 	Audience string    // aud; "" means Issuer.Audience
+	IssuedBy string    // the tenant named in iss; "" means Tenant (another is a token lying about its tid)
 	Issued   time.Time // iat and nbf; zero means now
 	Expires  time.Time // exp; zero means an hour after Issued
 }
@@ -123,6 +124,9 @@ func (iss *Issuer) sign(priv *rsa.PrivateKey, kid string, c Claims) string {
 	if c.Audience == "" {
 		c.Audience = iss.Audience
 	}
+	if c.IssuedBy == "" {
+		c.IssuedBy = c.Tenant
+	}
 	if c.Issued.IsZero() {
 		c.Issued = time.Now()
 	}
@@ -138,7 +142,7 @@ func (iss *Issuer) sign(priv *rsa.PrivateKey, kid string, c Claims) string {
 		panic(err)
 	}
 	claims := map[string]any{
-		"iss": iss.IssuerFor(c.Tenant), "sub": "sub-" + c.OID, "aud": c.Audience,
+		"iss": iss.IssuerFor(c.IssuedBy), "sub": "sub-" + c.OID, "aud": c.Audience,
 		"exp": c.Expires.Unix(), "iat": c.Issued.Unix(), "nbf": c.Issued.Unix(),
 		"tid": c.Tenant, "oid": c.OID, "preferred_username": c.Email, "email": c.Email, "ver": "2.0",
 	}

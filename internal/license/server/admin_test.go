@@ -210,6 +210,8 @@ var adminCases = []struct {
 		boss := idtest.Claims{Email: "boss@contoso.com", Roles: globalAdmin}
 		wrongAud := boss
 		wrongAud.Audience = "00000000-1111-2222-3333-444444444444"
+		lying := boss
+		lying.Tenant, lying.IssuedBy = tenant, otherTenant // signed for the other tenant, claims ours
 		expired := boss
 		expired.Issued, expired.Expires = time.Now().Add(-2*time.Hour), time.Now().Add(-10*time.Minute)
 		for _, c := range []struct {
@@ -222,6 +224,7 @@ var adminCases = []struct {
 			{"forged signature", e.iss.Forge(boss), 401, "unauthorized"},
 			{"unknown key", e.iss.UnknownKey(boss), 401, "unauthorized"},
 			{"wrong audience", e.iss.Token(wrongAud), 401, "unauthorized"},
+			{"iss of another tenant than tid", e.iss.Token(lying), 401, "unauthorized"},
 			{"expired", e.iss.Token(expired), 401, "unauthorized"},
 			{"not an admin", e.iss.Token(idtest.Claims{Email: "ada@contoso.com"}), 403, "not_admin"},
 			{"a role that is not admin", e.iss.Token(idtest.Claims{Email: "ada@contoso.com", Roles: []string{idtest.HelpdeskAdministrator}}), 403, "not_admin"},
