@@ -171,11 +171,7 @@ func (s *Server) unassignSeat(w http.ResponseWriter, r *http.Request, id Identit
 }
 
 func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request, id Identity) {
-	addr := id.Email
-	if addr == "" {
-		addr = "nobody@invalid.invalid" // an id-only token: its licence goes by id
-	}
-	if _, err := s.opt.Store.DeleteAccount(id.Tenant, id.ID, addr); err != nil {
+	if _, err := s.opt.Store.DeleteAccount(id.Tenant, id.ID, id.Email); err != nil {
 		s.internal(w, "account deletion failed", err)
 		return
 	}

@@ -382,7 +382,10 @@ func (db *DB) RevokeID(tenant, id string, now time.Time) error {
 
 // DeleteAccount erases one person's records at once (see Store).
 func (db *DB) DeleteAccount(tenant, id, address string) (int, error) {
-	addr, err := prepare(tenant, address)
+	addr, err := "", checkTenant(tenant)
+	if err == nil && address != "" { // "" for an account known by its id only
+		addr, err = NormalizeAddress(address)
+	}
 	if err != nil {
 		return 0, err
 	}

@@ -343,7 +343,10 @@ func (p *Postgres) Use(address string, now time.Time) (bool, error) {
 
 // DeleteAccount erases one person's records at once (see Store).
 func (p *Postgres) DeleteAccount(tenant, id, address string) (int, error) {
-	addr, err := prepare(tenant, address)
+	addr, err := "", checkTenant(tenant)
+	if err == nil && address != "" { // "" for an account known by its id only
+		addr, err = NormalizeAddress(address)
+	}
 	if err != nil {
 		return 0, err
 	}

@@ -50,7 +50,8 @@ type Store interface {
 	// /v1/account): the licence held by address, or by id within the
 	// tenant, active or not; the address on the tenant's delegated-admin
 	// list; and the address as the assigner of others' licences, which
-	// becomes DeletedAccount. It returns how many records changed.
+	// becomes DeletedAccount. address "" (a token with no address) erases
+	// by id only. It returns how many records changed.
 	DeleteAccount(tenant, id, address string) (int, error)
 	// Purge deletes licences unassigned more than PurgeAfter before now.
 	// On PostgreSQL it runs on one instance at a time: ErrPurgeBusy when

@@ -192,6 +192,12 @@ var conformance = []struct {
 		if _, used, _ := st.Tenant(tenant); used != 1 {
 			t.Errorf("used = %d; want 1", used)
 		}
+		if _, err := st.DeleteAccount(tenant, "oid-ada", ""); err != nil {
+			t.Errorf("DeleteAccount by id only: %v", err)
+		}
+		if ls, _ := st.Licences(tenant); len(ls) != 0 {
+			t.Errorf("Licences after DeleteAccount by id = %+v; want none", ls)
+		}
 	}},
 	{"PurgeAfter30Days", func(t *testing.T, st Store) {
 		st.SetSeats(tenant, 2, t0)
