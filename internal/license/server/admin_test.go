@@ -340,6 +340,19 @@ var adminCases = []struct {
 	}},
 }
 
+// TestIdentityProviderDown: with the issuer's discovery unreachable an
+// admin request is 503 (try again), not 401 (sign in again).
+func TestIdentityProviderDown(t *testing.T) {
+	iss := idtest.New(tenant, clientID)
+	tok := iss.Token(idtest.Claims{Email: "boss@contoso.com", Roles: globalAdmin})
+	iss.Close()
+	v, _ := NewMicrosoftVerifier(VerifierOptions{Authority: iss.URL, Audience: clientID})
+	url := serve(t, Options{Store: openDB(t), Verifier: v})
+	if a := call(t, "GET", url+SeatsPath, tok, nil); a.status != 503 || a.code() != "unavailable" {
+		t.Errorf("GET /v1/seats with the identity provider down = %d %s; want 503 unavailable", a.status, a.body)
+	}
+}
+
 // TestSeveralInstancesNeverExceedSeats: three servers, each with its own
 // pool on one PostgreSQL database, take 300 concurrent assigns for 100
 // seats.
