@@ -3,7 +3,8 @@
 # they are missing, and a Go toolchain when there is none. It is idempotent and
 # quiet when everything is there. Usage: scripts/deps.sh build|test|windows|bench|all
 #   build    C compiler, pkg-config, GL and X11 headers (Fyne needs cgo)
-#   test     build + Xvfb, xdotool, ImageMagick (the real-window smoke test)
+#   test     build + Xvfb, xdotool, ImageMagick (the real-window smoke test),
+#            PostgreSQL (the licence server's PostgreSQL store tests run initdb)
 #   windows  build + the MinGW-w64 cross-compiler for securemerge.exe
 #   bench    build + python3-openpyxl (the reference the sheet benchmark compares with)
 set -euo pipefail
@@ -12,10 +13,10 @@ want=(gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxran
       libxinerama-dev libxi-dev libxxf86vm-dev libxkbcommon-dev)
 case "${1:-build}" in
   build) ;;
-  test) want+=(xvfb xdotool imagemagick x11-utils) ;;
+  test) want+=(xvfb xdotool imagemagick x11-utils postgresql) ;;
   windows) want+=(gcc-mingw-w64-x86-64) ;;
   bench) want+=(python3-openpyxl) ;;
-  all) want+=(xvfb xdotool imagemagick x11-utils gcc-mingw-w64-x86-64 python3-openpyxl) ;;
+  all) want+=(xvfb xdotool imagemagick x11-utils postgresql gcc-mingw-w64-x86-64 python3-openpyxl) ;;
   *) echo "usage: $0 build|test|windows|bench|all" >&2; exit 2 ;;
 esac
 

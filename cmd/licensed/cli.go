@@ -61,18 +61,19 @@ func (m *Main) now() time.Time {
 const usage = `licensed: the SecureMerge licence server.
 
 Usage:
-  licensed serve [--addr 127.0.0.1:8787] [--db bbolt:FILE] --key FILE --audience CLIENT_ID [--authority URL]
+  licensed serve [--addr 127.0.0.1:8787] [--db bbolt:FILE | --db postgres://…] --key FILE --audience CLIENT_ID [--authority URL]
   licensed keygen --out FILE
-  licensed seats set [--db bbolt:FILE] TENANT_ID COUNT
-  licensed admins add|remove [--db bbolt:FILE] TENANT_ID EMAIL
-  licensed licenses grant|revoke [--db bbolt:FILE] TENANT_ID EMAIL
-  licensed licenses list [--db bbolt:FILE] TENANT_ID
-  licensed purge [--db bbolt:FILE]
+  licensed seats set [--db …] TENANT_ID COUNT
+  licensed admins add|remove [--db …] TENANT_ID EMAIL
+  licensed licenses grant|revoke [--db …] TENANT_ID EMAIL
+  licensed licenses list [--db …] TENANT_ID
+  licensed purge [--db …]
 
 Flags go before positional arguments. Environment equivalents:
   LICENSED_ADDR, LICENSED_DB, LICENSED_KEY (--key, keygen's --out),
   LICENSED_AUDIENCE, LICENSED_AUTHORITY.
-The operator commands open the bbolt file themselves: stop serve first.
+With bbolt the operator commands open the file themselves: stop serve first.
+With PostgreSQL they run at any time, and running instances see the change at once.
 
 Exit codes: 0 success, 1 failure, 2 bad command line.
 `
@@ -104,20 +105,20 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 	case "keygen":
 		return m.runKeygen(args[1:])
 	case "purge":
-		return m.runPurge(args[1:])
+		return m.runPurge(ctx, args[1:])
 	case "seats":
 		if _, rest, ok := sub("set"); ok {
-			return m.runSeatsSet(rest)
+			return m.runSeatsSet(ctx, rest)
 		}
 		return m.usageError("seats set TENANT_ID COUNT")
 	case "admins":
 		if verb, rest, ok := sub("add", "remove"); ok {
-			return m.runAdmins(verb, rest)
+			return m.runAdmins(ctx, verb, rest)
 		}
 		return m.usageError("admins add|remove TENANT_ID EMAIL")
 	case "licenses":
 		if verb, rest, ok := sub("grant", "revoke", "list"); ok {
-			return m.runLicences(verb, rest)
+			return m.runLicences(ctx, verb, rest)
 		}
 		return m.usageError("licenses grant|revoke TENANT_ID EMAIL, or licenses list TENANT_ID")
 	}
@@ -172,37 +173,53 @@ func parse(m *Main, fs *flag.FlagSet, args []string, positional int) int {
 	return -1
 }
 
-// errPostgres is the honest answer to --db postgres://… in this version.
-var errPostgres = errors.New("PostgreSQL is not supported by this version of licensed (it comes with part 2 of the licensing work); use --db bbolt:FILE")
+// dbSpec is a parsed --db: a bbolt file or a PostgreSQL URL.
+type dbSpec struct{ bolt, postgres string }
 
-// dbPath parses --db: bbolt:FILE.
-func dbPath(spec string) (string, error) {
+// parseDB parses --db: bbolt:FILE or postgres://… (postgresql://…).
+func parseDB(spec string) (dbSpec, error) {
 	switch {
 	case strings.HasPrefix(spec, "bbolt:") && len(spec) > len("bbolt:"):
-		return strings.TrimPrefix(spec, "bbolt:"), nil
+		return dbSpec{bolt: strings.TrimPrefix(spec, "bbolt:")}, nil
 	case strings.HasPrefix(spec, "postgres://"), strings.HasPrefix(spec, "postgresql://"):
-		return "", errPostgres
+		return dbSpec{postgres: spec}, nil
 	}
-	return "", fmt.Errorf("--db %q: want bbolt:FILE", spec)
+	return dbSpec{}, fmt.Errorf("--db %q: want bbolt:FILE or postgres://…", spec)
 }
 
-// openDB opens the store named by --db, saying what to do when serve holds it.
-func (m *Main) openDB(spec string) (*server.DB, int) {
-	path, err := dbPath(spec)
+// openDB opens the store named by --db, saying what to do when serve holds
+// a bbolt file. PostgreSQL migrations run here.
+func (m *Main) openDB(ctx context.Context, spec string) (server.Store, int) {
+	d, err := parseDB(spec)
 	if err != nil {
 		fmt.Fprintf(m.Stderr, "licensed: %v\n", err)
 		return nil, exitUsage
 	}
-	db, err := server.Open(path)
+	var st server.Store
+	if d.postgres != "" {
+		st, err = server.OpenPostgres(ctx, d.postgres)
+	} else {
+		st, err = server.Open(d.bolt)
+	}
 	if err != nil {
-		fmt.Fprintf(m.Stderr, "licensed: %v\n", err)
+		fmt.Fprintf(m.Stderr, "licensed: %v\n", redactDSN(err.Error(), d.postgres))
 		return nil, exitFailure
 	}
-	return db, exitOK
+	return st, exitOK
+}
+
+// redactDSN keeps a password in the URL out of messages.
+func redactDSN(msg, dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		if p, ok := u.User.Password(); ok && p != "" {
+			msg = strings.ReplaceAll(msg, p, "xxxxx")
+		}
+	}
+	return msg
 }
 
 func (m *Main) dbFlag(fs *flag.FlagSet) *string {
-	return fs.String("db", m.envOr(envDB, defaultDB), "the store: bbolt:`FILE` (env LICENSED_DB)")
+	return fs.String("db", m.envOr(envDB, defaultDB), "the store: bbolt:`FILE` or postgres://… (env LICENSED_DB)")
 }
 
 // checkAuthority accepts https, or http for a loopback host (tests).

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/securemerge/securemerge/internal/license"
+	"github.com/securemerge/securemerge/internal/license/pgtest"
 )
 
 // binary is the real licensed, built once by TestMain.
@@ -34,7 +35,7 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(dir)
 		os.Exit(1)
 	}
-	code := m.Run()
+	code := pgtest.Main(m)
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -252,9 +253,9 @@ func TestCommandLineErrors(t *testing.T) {
 		{"flag after arguments", nil, []string{"seats", "set", tenant, "3", "--db", "bbolt:x"}, 2, "flags go before positional arguments"},
 		{"bad count", nil, []string{"seats", "set", "--db", "bbolt:" + filepath.Join(dir, "a.db"), tenant, "many"}, 2, "whole number"},
 		{"bad address", nil, []string{"admins", "add", "--db", "bbolt:" + filepath.Join(dir, "a.db"), tenant, "Ada <a@b.com>"}, 2, "not a bare e-mail address"},
-		{"postgres", nil, []string{"purge", "--db", "postgres://db.example.com/licensed"}, 2, "PostgreSQL is not supported by this version"},
-		{"postgres in env", map[string]string{"LICENSED_DB": "postgresql://x"}, []string{"purge"}, 2, "PostgreSQL is not supported"},
-		{"bad db", nil, []string{"purge", "--db", "licensed.db"}, 2, "want bbolt:FILE"},
+		{"postgres unreachable", nil, []string{"purge", "--db", "postgres://u@127.0.0.1:9/licensed?connect_timeout=5"}, 1, "postgres: migrate"},
+		{"postgres in env", map[string]string{"LICENSED_DB": "postgresql://u@127.0.0.1:9/x?connect_timeout=5"}, []string{"purge"}, 1, "postgres: migrate"},
+		{"bad db", nil, []string{"purge", "--db", "licensed.db"}, 2, "want bbolt:FILE or postgres://"},
 		{"serve without key", nil, []string{"serve", "--audience", "a"}, 2, "--key FILE is required"},
 		{"serve without audience", nil, []string{"serve", "--key", key}, 2, "--audience CLIENT_ID is required"},
 		{"http authority", nil, []string{"serve", "--key", key, "--audience", "a", "--authority", "http://login.example.com"}, 2, "only for a loopback host"},
@@ -264,6 +265,7 @@ func TestCommandLineErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			var out, errb bytes.Buffer
 			m := &Main{Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return tt.env[k] }}
 			if code := m.Run(context.Background(), tt.args); code != tt.code || !strings.Contains(out.String()+errb.String(), tt.want) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -31,7 +32,7 @@ func (m *Main) runKeygen(args []string) int {
 	return exitOK
 }
 
-func (m *Main) runSeatsSet(args []string) int {
+func (m *Main) runSeatsSet(ctx context.Context, args []string) int {
 	fs := m.flags("seats set", "TENANT_ID COUNT")
 	dbSpec := m.dbFlag(fs)
 	if c := parse(m, fs, args, 2); c >= 0 {
@@ -42,7 +43,7 @@ func (m *Main) runSeatsSet(args []string) int {
 		fmt.Fprintf(m.Stderr, "licensed seats set: COUNT %q: want a whole number of seats, 0 or more\n", fs.Arg(1))
 		return exitUsage
 	}
-	db, code := m.openDB(*dbSpec)
+	db, code := m.openDB(ctx, *dbSpec)
 	if db == nil {
 		return code
 	}
@@ -58,13 +59,13 @@ func (m *Main) runSeatsSet(args []string) int {
 	return exitOK
 }
 
-func (m *Main) runAdmins(verb string, args []string) int {
+func (m *Main) runAdmins(ctx context.Context, verb string, args []string) int {
 	fs := m.flags("admins "+verb, "TENANT_ID EMAIL")
 	dbSpec := m.dbFlag(fs)
 	if c := parse(m, fs, args, 2); c >= 0 {
 		return c
 	}
-	db, code := m.openDB(*dbSpec)
+	db, code := m.openDB(ctx, *dbSpec)
 	if db == nil {
 		return code
 	}
@@ -83,7 +84,7 @@ func (m *Main) runAdmins(verb string, args []string) int {
 	return exitOK
 }
 
-func (m *Main) runLicences(verb string, args []string) int {
+func (m *Main) runLicences(ctx context.Context, verb string, args []string) int {
 	positional, what := 2, "TENANT_ID EMAIL"
 	if verb == "list" {
 		positional, what = 1, "TENANT_ID"
@@ -93,7 +94,7 @@ func (m *Main) runLicences(verb string, args []string) int {
 	if c := parse(m, fs, args, positional); c >= 0 {
 		return c
 	}
-	db, code := m.openDB(*dbSpec)
+	db, code := m.openDB(ctx, *dbSpec)
 	if db == nil {
 		return code
 	}
@@ -116,7 +117,7 @@ func (m *Main) runLicences(verb string, args []string) int {
 	return exitOK
 }
 
-func (m *Main) listLicences(db *server.DB, tenant string) int {
+func (m *Main) listLicences(db server.Store, tenant string) int {
 	t, used, err := db.Tenant(tenant)
 	if err != nil {
 		return m.operatorError("licenses list", err)
@@ -141,18 +142,22 @@ func (m *Main) listLicences(db *server.DB, tenant string) int {
 	return exitOK
 }
 
-func (m *Main) runPurge(args []string) int {
+func (m *Main) runPurge(ctx context.Context, args []string) int {
 	fs := m.flags("purge", "")
 	dbSpec := m.dbFlag(fs)
 	if c := parse(m, fs, args, 0); c >= 0 {
 		return c
 	}
-	db, code := m.openDB(*dbSpec)
+	db, code := m.openDB(ctx, *dbSpec)
 	if db == nil {
 		return code
 	}
 	defer db.Close()
 	n, err := db.Purge(m.now())
+	if errors.Is(err, server.ErrPurgeBusy) {
+		fmt.Fprintln(m.Stdout, "Another licensed instance is purging now; nothing done")
+		return exitOK
+	}
 	if err != nil {
 		return m.operatorError("purge", err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -36,7 +37,7 @@ func (m *Main) runServe(ctx context.Context, args []string) int {
 		fmt.Fprintf(m.Stderr, "licensed serve: %v\n", err)
 		return exitUsage
 	}
-	if _, err := dbPath(*dbSpec); err != nil {
+	if _, err := parseDB(*dbSpec); err != nil {
 		fmt.Fprintf(m.Stderr, "licensed serve: %v\n", err)
 		return exitUsage
 	}
@@ -45,14 +46,19 @@ func (m *Main) runServe(ctx context.Context, args []string) int {
 		fmt.Fprintf(m.Stderr, "licensed serve: %v\n", err)
 		return exitFailure
 	}
-	db, code := m.openDB(*dbSpec)
+	verifier, err := server.NewMicrosoftVerifier(server.VerifierOptions{Authority: *authority, Audience: *audience, Now: m.Now})
+	if err != nil {
+		fmt.Fprintf(m.Stderr, "licensed serve: %v\n", err)
+		return exitUsage
+	}
+	db, code := m.openDB(ctx, *dbSpec)
 	if db == nil {
 		return code
 	}
 	defer db.Close()
 
 	log := slog.New(slog.NewJSONHandler(m.Stderr, nil))
-	srv, err := server.New(server.Options{Licences: db, Key: key, Logger: log, Now: m.Now})
+	srv, err := server.New(server.Options{Store: db, Verifier: verifier, Key: key, Logger: log, Now: m.Now})
 	if err != nil {
 		fmt.Fprintf(m.Stderr, "licensed serve: %v\n", err)
 		return exitFailure
@@ -83,12 +89,15 @@ func (m *Main) runServe(ctx context.Context, args []string) int {
 	return exitOK
 }
 
-// purgeDaily runs the purge at start and every purgeEvery until ctx is done.
-func (m *Main) purgeDaily(ctx context.Context, db *server.DB, log *slog.Logger) {
+// purgeDaily runs the purge at start and every purgeEvery until ctx is
+// done. On PostgreSQL, instances that find another purging leave it to it.
+func (m *Main) purgeDaily(ctx context.Context, db server.Store, log *slog.Logger) {
 	t := time.NewTicker(purgeEvery)
 	defer t.Stop()
 	for {
-		if n, err := db.Purge(m.now()); err != nil {
+		if n, err := db.Purge(m.now()); errors.Is(err, server.ErrPurgeBusy) {
+			log.Info("purge left to another instance")
+		} else if err != nil {
 			log.Error("purge failed", "err", err.Error())
 		} else if n > 0 {
 			log.Info("purged", "licences", n)

@@ -12,14 +12,24 @@ import (
 // The store keeps the licence token and the licence clock.
 var _ license.Cache = (*store.DB)(nil)
 
-const licenseUsage = `Usage: securemerge license status|check [--json] [--data-dir DIR]
+const licenseUsage = `Usage: securemerge license status|check|seats [--json] [--data-dir DIR]
+       securemerge license assign|unassign [--data-dir DIR] EMAIL
 
-  status   the plan (free, or licensed: no footer), the address, when the
-           licence expires, when it was last checked, whether offline
-  check    ask the licence server now (it learns your e-mail address, nothing else)
+  status    the plan (free, or licensed: no footer), the address, when the
+            licence expires, when it was last checked, whether offline
+  check     ask the licence server now (it learns your e-mail address, nothing else)
+  seats     admins: your organization's seats, how many are used, and by whom
+  assign    admins: give a seat to a colleague, found in your directory
+            (the search goes to Microsoft Graph only; the licence server
+            learns the colleague's directory id, name and address)
+  unassign  admins: take a colleague's seat back; it is free at once
 
 The licence works offline until it expires; SecureMerge re-checks it when it
 is more than a day old. SECUREMERGE_LICENSE_URL points at another licence server.
+The admin commands need a Global or User Administrator of the tenant, or a
+delegated admin, and a Microsoft ID token: SECUREMERGE_ID_TOKEN (automation).
+assign looks the colleague up through Graph (securemerge login --admin, or
+SECUREMERGE_ACCESS_TOKEN with SECUREMERGE_GRAPH_URL).
 `
 
 // runLicense is `securemerge license status|check`.
@@ -38,8 +48,10 @@ func (m *Main) runLicense(ctx context.Context, args []string) int {
 		summary = "Show the licence: plan, address, expiry, last check, whether offline."
 	case "check":
 		summary = "Ask the licence server now; only your e-mail address is sent."
+	case "seats", "assign", "unassign":
+		return m.runLicenseAdmin(ctx, sub, args[1:])
 	default:
-		fmt.Fprintf(m.Stderr, "securemerge: unknown license command %q (status, check)\n", sub)
+		fmt.Fprintf(m.Stderr, "securemerge: unknown license command %q (status, check, seats, assign, unassign)\n", sub)
 		return exitUsage
 	}
 	fs := m.flags("license "+sub, "[--json] [--data-dir DIR]", summary)

@@ -82,8 +82,14 @@ func TestLicenseCommandLine(t *testing.T) {
 	if code, out, _ := runLicenseCmd(t, nil, "--help"); code != exitOK || !strings.Contains(out, "Usage: securemerge license") {
 		t.Errorf("license --help = %d, %q", code, out)
 	}
-	if code, _, errs := runLicenseCmd(t, nil, "seats"); code != exitUsage || !strings.Contains(errs, `unknown license command "seats"`) {
-		t.Errorf("license seats = %d, %q; want a usage error", code, errs)
+	if code, _, errs := runLicenseCmd(t, nil, "seat"); code != exitUsage || !strings.Contains(errs, `unknown license command "seat"`) {
+		t.Errorf("license seat = %d, %q; want a usage error", code, errs)
+	}
+	if code, _, errs := runLicenseCmd(t, nil, "assign"); code != exitUsage || !strings.Contains(errs, "takes one address") {
+		t.Errorf("license assign with no address = %d, %q; want a usage error", code, errs)
+	}
+	if code, _, errs := runLicenseCmd(t, nil, "seats", "extra"); code != exitUsage || !strings.Contains(errs, "takes no arguments") {
+		t.Errorf("license seats extra = %d, %q; want a usage error", code, errs)
 	}
 	if code, out, errs := runLicenseCmd(t, nil, "status", "--help"); code != exitOK || !strings.Contains(out+errs, "Usage: securemerge license status") {
 		t.Errorf("license status --help = %d, %q", code, out+errs)

@@ -69,6 +69,15 @@
 // The reference server (internal/license/server, run by cmd/licensed) signs
 // these tokens; internal/license/licensetest is a fake of it for tests.
 //
+// # Admins
+//
+// Admin is the client of the server's admin API (seats of the admin's
+// tenant: list, assign, unassign; erase one's own data), authenticated by
+// the admin's Microsoft ID token (SECUREMERGE_ID_TOKEN for automation).
+// Its errors wrap ErrNoSeatsLeft, ErrNotAdmin, ErrSignedOut and
+// ErrNoSuchSeat for callers to translate. internal/license/idtest issues
+// such tokens locally for tests.
+//
 // It is an adapter: it must not import fyne, bbolt, excelize, msgraph,
 // sentry, or any other adapter (store, graph, sheet, outbox, telemetry), and
 // it reads no environment variable (cmd passes SECUREMERGE_LICENSE_URL in).

@@ -331,6 +331,120 @@ func (db *DB) Revoke(tenant, address string, now time.Time) error {
 	})
 }
 
+// IsAdmin reports whether address is on the tenant's delegated-admin list.
+func (db *DB) IsAdmin(tenant, address string) (bool, error) {
+	addr, err := prepare(tenant, address)
+	if err != nil {
+		return false, err
+	}
+	ok := false
+	err = db.bolt.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketAdmins).Bucket([]byte(tenant))
+		ok = b != nil && b.Get([]byte(addr)) != nil
+		return nil
+	})
+	return ok, err
+}
+
+// RevokeID is Revoke of the tenant's active licence whose directory id is id.
+func (db *DB) RevokeID(tenant, id string, now time.Time) error {
+	if err := checkTenant(tenant); err != nil {
+		return err
+	}
+	if id == "" {
+		return ErrNotFound
+	}
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		idx := tx.Bucket(bucketAssigned).Bucket([]byte(tenant))
+		if idx == nil {
+			return ErrNotFound
+		}
+		var found *Licence
+		err := idx.ForEach(func(k, _ []byte) error {
+			if l, ok := getLicence(tx, string(k)); ok && l.ID == id && found == nil {
+				found = &l
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if found == nil {
+			return ErrNotFound
+		}
+		found.Removed = now.UTC()
+		if err := idx.Delete([]byte(found.Email)); err != nil {
+			return err
+		}
+		return putLicence(tx, *found)
+	})
+}
+
+// DeleteAccount erases one person's records at once (see Store).
+func (db *DB) DeleteAccount(tenant, id, address string) (int, error) {
+	addr, err := "", checkTenant(tenant)
+	if err == nil && address != "" { // "" for an account known by its id only
+		addr, err = NormalizeAddress(address)
+	}
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	err = db.bolt.Update(func(tx *bolt.Tx) error {
+		n = 0
+		b := tx.Bucket(bucketLicences)
+		var doomed []Licence
+		var rewrite []Licence
+		err := b.ForEach(func(k, v []byte) error {
+			var l Licence
+			if err := json.Unmarshal(v, &l); err != nil {
+				return fmt.Errorf("licence record: %w", err)
+			}
+			switch {
+			case l.Email == addr || (id != "" && l.Tenant == tenant && l.ID == id):
+				doomed = append(doomed, l)
+			case l.AssignedBy == addr:
+				l.AssignedBy = DeletedAccount
+				rewrite = append(rewrite, l)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, l := range doomed {
+			if err := b.Delete([]byte(l.Email)); err != nil {
+				return err
+			}
+			if idx := tx.Bucket(bucketAssigned).Bucket([]byte(l.Tenant)); idx != nil {
+				if err := idx.Delete([]byte(l.Email)); err != nil {
+					return err
+				}
+			}
+			n++
+		}
+		for _, l := range rewrite {
+			if err := putLicence(tx, l); err != nil {
+				return err
+			}
+			n++
+		}
+		if a := tx.Bucket(bucketAdmins).Bucket([]byte(tenant)); a != nil && a.Get([]byte(addr)) != nil {
+			if err := a.Delete([]byte(addr)); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err == nil {
+		db.mu.Lock()
+		delete(db.pending, addr)
+		db.mu.Unlock()
+	}
+	return n, err
+}
+
 // Licences lists the tenant's licences, active and not yet purged, by
 // address.
 func (db *DB) Licences(tenant string) ([]Licence, error) {

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -42,9 +43,11 @@ type Licences interface {
 
 var _ Licences = (*DB)(nil)
 
-// Options configure a Server. Licences and Key are required.
+// Options configure a Server. Key and Licences or Store are required.
 type Options struct {
-	Licences Licences
+	Licences Licences           // answers checks; nil means Store
+	Store    Store              // the admin API's store; nil disables the admin API (404)
+	Verifier IDVerifier         // verifies admins' Microsoft ID tokens; nil disables the admin API
 	Key      ed25519.PrivateKey // signs tokens; `licensed keygen` writes one
 	TTL      time.Duration      // token lifetime (how long the app stays licensed offline); 0 means 30 days
 	Rate     rate.Limit         // checks per second per client address; 0 means 1; rate.Inf means unlimited
@@ -64,6 +67,9 @@ type Server struct {
 
 // New checks opt and returns a Server.
 func New(opt Options) (*Server, error) {
+	if opt.Licences == nil && opt.Store != nil {
+		opt.Licences = opt.Store
+	}
 	if opt.Licences == nil {
 		return nil, errors.New("server: no licence store")
 	}
@@ -88,6 +94,7 @@ func New(opt Options) (*Server, error) {
 	}
 	s := &Server{opt: opt, lim: newLimiter(opt.Rate, opt.Burst), log: log, mux: http.NewServeMux()}
 	s.mux.HandleFunc(license.CheckPath, s.check)
+	s.routeAdmin()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint")
 	})
@@ -103,8 +110,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	s.mux.ServeHTTP(rec, r)
 	route := "other" // an unknown path could hold anything, an address included
-	if r.URL.Path == license.CheckPath {
-		route = license.CheckPath
+	if _, p, _ := strings.Cut(r.Pattern, " "); p != "" && p != "/" {
+		route = p // the pattern, never the path: /v1/seats/{id}, not the id
+	} else if r.Pattern == license.CheckPath || strings.HasPrefix(r.Pattern, "/v1/") {
+		route = r.Pattern
 	}
 	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 		slog.String("method", r.Method), slog.String("route", route),
