@@ -62,7 +62,7 @@ func (m *Main) commands() []command {
 		{"login", "[--device-code]", "sign in to your Microsoft 365 mailbox", (*Main).runLogin},
 		{"logout", "", "sign out and remove saved tokens", (*Main).runLogout},
 		{"whoami", "", "the mailbox that sends", (*Main).runWhoami},
-		{"license", "status|check", "the licence: plan, address, expiry; check now", (*Main).runLicense},
+		{"license", "status|check|seats|assign|unassign", "the licence: plan, address, expiry; check now; admins: seats, assign, unassign", (*Main).runLicense},
 		{"settings", "[KEY [VALUE]]", "show or change a setting: " + strings.Join(campaign.SettingKeys, ", "), (*Main).runSettings},
 		{"data", "export FILE | erase", "export or erase everything SecureMerge keeps", (*Main).runData},
 		{"version", "", "print the version", (*Main).runVersion},
