@@ -1,0 +1,113 @@
+package telemetry
+
+import (
+	"cmp"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// Replacements the scrubber writes, so that a reader of a report sees that
+// something was there and what kind of thing it was.
+const (
+	RedactedAddress = "[address]"
+	RedactedPath    = "[home path]"
+	RedactedData    = "[data]"
+	RedactedQuoted  = `"[quoted]"`
+)
+
+// MinKnownLen is the shortest user string the scrubber replaces: a cell
+// holding "1" or "Oui" must not turn every digit or word of a stack
+// message into [data]. Shorter values are still covered by the quoting
+// rule when a message quotes them.
+const MinKnownLen = 4
+
+var (
+	emailRE = regexp.MustCompile(`[\p{L}\p{N}._%+'-]+@[\p{L}\p{N}-]+(\.[\p{L}\p{N}-]+)*`)
+	// quotedRE matches what fmt's %q and most error messages wrap user
+	// values in; the value is replaced whatever it is, so a cell value the
+	// scrubber was never told still does not leave.
+	quotedRE = regexp.MustCompile("\"(?:[^\"\\\\\\n]|\\\\.)*\"|`[^`\\n]*`|'[^'\\n]{2,}'")
+)
+
+// Scrubber removes personal data from the text of a crash report: e-mail
+// addresses, paths under the user's home folder, anything quoted, and every
+// string it was told came from the user's data (cell values, template
+// text, the signed-in address). It is safe for concurrent use. The zero
+// value scrubs addresses and quoted text only.
+type Scrubber struct {
+	home  *regexp.Regexp // nil when the home folder is unknown
+	mu    sync.Mutex
+	known []string // sorted longest first, so a value is replaced before its parts
+}
+
+// NewScrubber returns a scrubber for a user whose home folder is home (""
+// when unknown). The home folder's last element, the user name, is treated
+// as user data too.
+func NewScrubber(home string) *Scrubber {
+	s := &Scrubber{}
+	home = strings.TrimRight(home, `/\`)
+	if home == "" {
+		return s
+	}
+	// Either separator, any case on Windows-like paths: the same folder
+	// appears as C:\Users\ada and c:/users/ada in different messages.
+	var pat strings.Builder
+	pat.WriteString(`(?i)`)
+	for _, part := range strings.FieldsFunc(home, func(r rune) bool { return r == '/' || r == '\\' }) {
+		pat.WriteString(`[\\/]?`)
+		pat.WriteString(regexp.QuoteMeta(part))
+	}
+	// The rest of the path up to a quote, a line end or ": " (how Go's
+	// errors end a path): file names under home are as personal as the
+	// folder.
+	pat.WriteString(`(?:[\\/][^"'\n:]*|[\\/]?)`)
+	s.home = regexp.MustCompile(pat.String())
+	s.Remember(filepath.Base(home))
+	return s
+}
+
+// Remember tells the scrubber strings that came from the user: each is
+// replaced by [data] wherever it appears. Values shorter than MinKnownLen
+// characters are ignored (see MinKnownLen); surrounding space is trimmed.
+func (s *Scrubber) Remember(values ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, v := range values {
+		for _, line := range strings.Split(v, "\n") {
+			line = strings.TrimSpace(line)
+			if utf8.RuneCountInString(line) < MinKnownLen || slices.Contains(s.known, line) {
+				continue
+			}
+			s.known = append(s.known, line)
+		}
+	}
+	slices.SortFunc(s.known, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
+}
+
+// Scrub returns text without the personal data the scrubber knows of.
+func (s *Scrubber) Scrub(text string) string {
+	s.mu.Lock()
+	known := s.known
+	s.mu.Unlock()
+	// The home path first: its user-name part is also a known string, and
+	// the whole path must go, not only that part.
+	if s.home != nil {
+		text = s.home.ReplaceAllString(text, RedactedPath)
+	}
+	for _, k := range known {
+		text = replaceFold(text, k, RedactedData)
+	}
+	text = emailRE.ReplaceAllString(text, RedactedAddress)
+	return quotedRE.ReplaceAllString(text, RedactedQuoted)
+}
+
+// replaceFold replaces every case-insensitive occurrence of old: an
+// address typed "Ada@Contoso.com" in a cell is the same address.
+func replaceFold(s, old, repl string) string {
+	re := regexp.MustCompile(`(?i)` + regexp.QuoteMeta(old))
+	return re.ReplaceAllLiteralString(s, repl)
+}
