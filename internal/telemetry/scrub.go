@@ -42,6 +42,7 @@ type Scrubber struct {
 	home  *regexp.Regexp // nil when the home folder is unknown
 	mu    sync.Mutex
 	known []string // sorted longest first, so a value is replaced before its parts
+	seen  map[string]bool
 }
 
 // NewScrubber returns a scrubber for a user whose home folder is home (""
@@ -71,21 +72,31 @@ func NewScrubber(home string) *Scrubber {
 }
 
 // Remember tells the scrubber strings that came from the user: each is
-// replaced by [data] wherever it appears. Values shorter than MinKnownLen
-// characters are ignored (see MinKnownLen); surrounding space is trimmed.
+// replaced by [data] wherever it appears, line by line for multi-line text.
+// Values shorter than MinKnownLen characters are ignored (see MinKnownLen);
+// surrounding space is trimmed. Matching is exact: an address in another
+// case is still caught as an address.
 func (s *Scrubber) Remember(values ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.seen == nil {
+		s.seen = make(map[string]bool)
+	}
+	added := false
 	for _, v := range values {
 		for _, line := range strings.Split(v, "\n") {
 			line = strings.TrimSpace(line)
-			if utf8.RuneCountInString(line) < MinKnownLen || slices.Contains(s.known, line) {
+			if utf8.RuneCountInString(line) < MinKnownLen || s.seen[line] {
 				continue
 			}
+			s.seen[line] = true
 			s.known = append(s.known, line)
+			added = true
 		}
 	}
-	slices.SortFunc(s.known, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
+	if added {
+		slices.SortFunc(s.known, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
+	}
 }
 
 // Scrub returns text without the personal data the scrubber knows of.
@@ -99,15 +110,10 @@ func (s *Scrubber) Scrub(text string) string {
 		text = s.home.ReplaceAllString(text, RedactedPath)
 	}
 	for _, k := range known {
-		text = replaceFold(text, k, RedactedData)
+		if len(k) <= len(text) {
+			text = strings.ReplaceAll(text, k, RedactedData)
+		}
 	}
 	text = emailRE.ReplaceAllString(text, RedactedAddress)
 	return quotedRE.ReplaceAllString(text, RedactedQuoted)
-}
-
-// replaceFold replaces every case-insensitive occurrence of old: an
-// address typed "Ada@Contoso.com" in a cell is the same address.
-func replaceFold(s, old, repl string) string {
-	re := regexp.MustCompile(`(?i)` + regexp.QuoteMeta(old))
-	return re.ReplaceAllLiteralString(s, repl)
 }
