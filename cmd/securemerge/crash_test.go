@@ -58,7 +58,7 @@ func TestHeadlessPanicIsCaughtRecordedAndAskedOnce(t *testing.T) {
 	f := newFixture(t, 3, "")
 	home := t.TempDir()
 	f.env["HOME"] = home
-	f.env[EnvSentryDSN] = strings.Replace(crashes.URL, "http://", "http://public@", 1) + "/1"
+	f.env["SECUREMERGE_SENTRY_DSN"] = strings.Replace(crashes.URL, "http://", "http://public@", 1) + "/1"
 	args := []string{"check", "--data", f.data, "--template", f.tpl}
 	boom := func(context.Context, []string) int {
 		panic("row 2: " + "zoe.2@example.fr" + " in " + f.data + " is Zoé 2 for Bonjour {{ Prénom }},")
@@ -118,7 +118,7 @@ func TestHeadlessPanicIsCaughtRecordedAndAskedOnce(t *testing.T) {
 func TestCrashReportTestNeedsTheOptIn(t *testing.T) {
 	crashes := startRecorder(t, "", true)
 	f := newFixture(t, 1, "")
-	f.env[EnvSentryDSN] = strings.Replace(crashes.URL, "http://", "http://public@", 1) + "/1"
+	f.env["SECUREMERGE_SENTRY_DSN"] = strings.Replace(crashes.URL, "http://", "http://public@", 1) + "/1"
 	m, out := crashMain(f, "")
 	if code := m.runCrashReport(context.Background(), []string{"test"}); code != exitFailure || !strings.Contains(out.String(), "crash reports are off") {
 		t.Errorf("crash-report test, reports off = %d\n%s", code, out)

@@ -172,7 +172,7 @@ func TestEgressOnlyToOwnMailbox(t *testing.T) {
 	f.env["HTTP_PROXY"] = elsewhere.URL
 	f.env["HTTPS_PROXY"] = elsewhere.URL
 	f.env["SENTRY_DSN"] = strings.Replace(decoy.URL, "http://", "http://public@", 1) + "/1"
-	f.env[EnvSentryDSN] = crashDSN
+	f.env["SECUREMERGE_SENTRY_DSN"] = crashDSN
 	steps := [][]string{
 		{"inspect", f.data},
 		{"check", "--data", f.data, "--template", f.tpl},
