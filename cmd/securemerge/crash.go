@@ -228,23 +228,30 @@ func (m *Main) crashed(ctx context.Context, args []string, v any) int {
 		return exitFailure // busy or damaged: nothing recorded, nothing sent
 	}
 	defer db.Close()
+	m.recordCrash(ctx, db, dir, scrub, rep)
+	return exitFailure
+}
+
+// recordCrash sends rep when the user opted in, and otherwise only notes
+// that a crash happened (for the one question). The campaign runner's
+// panic hook calls it with the store the program already holds.
+func (m *Main) recordCrash(ctx context.Context, db *store.DB, dir string, scrub *telemetry.Scrubber, rep *telemetry.Report) {
 	if !m.crashReportsOn(db, dir) {
 		_ = db.SetSetting(settingCrashPending, "1")
-		return exitFailure
+		return
 	}
 	r, err := m.crashReporter(scrub)
 	if err != nil {
 		fmt.Fprintf(m.Stderr, "securemerge: crash report not sent: %v\n", err)
-		return exitFailure
+		return
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if err := r.Send(sctx, rep); err != nil {
 		fmt.Fprintf(m.Stderr, "securemerge: crash report not sent: %v\n", err)
-	} else {
-		fmt.Fprintf(m.Stderr, "securemerge: a crash report went to %s (securemerge crash-report preview shows what they hold).\n", r.Host())
+		return
 	}
-	return exitFailure
+	fmt.Fprintf(m.Stderr, "securemerge: a crash report went to %s (securemerge crash-report preview shows what they hold).\n", r.Host())
 }
 
 // maxRememberedCells bounds how much of a spreadsheet a crash reads to
