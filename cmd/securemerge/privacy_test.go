@@ -182,7 +182,6 @@ func TestEgressOnlyToOwnMailbox(t *testing.T) {
 		{"send", "--data", f.data, "--template", f.tpl, "--outbox", outbox, "--campaign", "private-outbox"},
 		{"whoami"},
 		{"license", "check"},
-		{"crash-report", "preview"},
 	}
 	for _, args := range steps {
 		if code, out := program(t, f.env, args...); code != exitOK {
@@ -206,6 +205,18 @@ func TestEgressOnlyToOwnMailbox(t *testing.T) {
 	var lic struct{ Email string }
 	if err := json.Unmarshal([]byte(status[:strings.LastIndex(status, "}")+1]), &lic); err != nil || lic.Email == "" {
 		t.Fatalf("license status --json = %q (%v); want the signed-in address", status, err)
+	}
+
+	// The preview is built from the signed-in address, a path under home
+	// and a cell value, and shows all three replaced.
+	code, preview := program(t, f.env, "crash-report", "preview")
+	if code != exitOK || !strings.Contains(preview, `"type": "*errors.errorString"`) {
+		t.Errorf("crash-report preview: exit %d\n%s", code, preview)
+	}
+	for _, secret := range []string{lic.Email, home, sampleCell} {
+		if strings.Contains(preview, secret) {
+			t.Errorf("crash-report preview shows %q:\n%s", secret, preview)
+		}
 	}
 
 	if n := len(srv.Delivered()); n != 5 {

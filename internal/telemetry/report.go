@@ -100,7 +100,7 @@ func frames(in []sentry.Frame, s *Scrubber) []sentry.Frame {
 	out := make([]sentry.Frame, 0, len(in))
 	for _, f := range in {
 		out = append(out, sentry.Frame{
-			Function: s.Scrub(f.Function),
+			Function: f.Function, // code of the binary, never the user's
 			Module:   f.Module,
 			Filename: s.Scrub(relativeFile(f, root)),
 			Lineno:   f.Lineno,

@@ -82,6 +82,13 @@ func TestScrubberCatchesWhatItWasNotTold(t *testing.T) {
 	}
 }
 
+func TestHomeMatchesOnlyAsAPath(t *testing.T) {
+	s := NewScrubber("/root")
+	if got := s.Scrub("groot/x.go: open /root/.config/x.db: busy"); got != "groot/x.go: open "+RedactedPath+": busy" {
+		t.Errorf("Scrub = %q", got)
+	}
+}
+
 func TestShortCellValuesDoNotEatTheMessage(t *testing.T) {
 	s := NewScrubber("")
 	s.Remember("1", "Oui", "")
