@@ -172,3 +172,21 @@ func TestNoEndpointMeansNoReport(t *testing.T) {
 		t.Error("New accepted a plain-http endpoint off this machine")
 	}
 }
+
+// FuzzScrubLeavesNoAddress: whatever the text and the user's strings, the
+// scrubbed text holds no address and none of the strings.
+func FuzzScrubLeavesNoAddress(f *testing.F) {
+	f.Add("send to ada@contoso.com failed: open /home/ada/x.xlsx", "Zoé Martin")
+	f.Add(`"quoted" 'it''s' `+"`raw`", "a@b.c")
+	f.Fuzz(func(t *testing.T, text, value string) {
+		s := NewScrubber("/home/ada")
+		s.Remember(value)
+		got := s.Scrub(text)
+		if m := emailRE.FindString(got); m != "" {
+			t.Errorf("Scrub(%q) = %q: still holds %q", text, got, m)
+		}
+		if v := strings.TrimSpace(value); len([]rune(v)) >= MinKnownLen && !strings.Contains(v, "\n") && strings.Contains(got, v) && !strings.Contains(RedactedData+RedactedAddress+RedactedPath+RedactedQuoted, v) {
+			t.Errorf("Scrub(%q) with %q known = %q", text, v, got)
+		}
+	})
+}
