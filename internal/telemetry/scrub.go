@@ -43,11 +43,12 @@ type Scrubber struct {
 	mu    sync.Mutex
 	known []string // sorted longest first, so a value is replaced before its parts
 	seen  map[string]bool
+	user  *regexp.Regexp // the home folder's last element as a word; nil when unknown or short
 }
 
 // NewScrubber returns a scrubber for a user whose home folder is home (""
 // when unknown). The home folder's last element, the user name, is treated
-// as user data too.
+// as user data too, as a whole word.
 func NewScrubber(home string) *Scrubber {
 	s := &Scrubber{}
 	home = strings.TrimRight(home, `/\`)
@@ -58,8 +59,13 @@ func NewScrubber(home string) *Scrubber {
 	// appears as C:\Users\ada and c:/users/ada in different messages.
 	var pat strings.Builder
 	pat.WriteString(`(?i)`)
-	for _, part := range strings.FieldsFunc(home, func(r rune) bool { return r == '/' || r == '\\' }) {
-		pat.WriteString(`[\\/]?`)
+	parts := strings.FieldsFunc(home, func(r rune) bool { return r == '/' || r == '\\' })
+	for i, part := range parts {
+		// Every separator is required, the leading one too for a path
+		// from the root: home /root must not match "groot".
+		if i > 0 || home[0] == '/' || home[0] == '\\' {
+			pat.WriteString(`[\\/]`)
+		}
 		pat.WriteString(regexp.QuoteMeta(part))
 	}
 	// The rest of the path up to a quote, a line end or ": " (how Go's
@@ -67,7 +73,10 @@ func NewScrubber(home string) *Scrubber {
 	// folder.
 	pat.WriteString(`(?:[\\/][^"'\n:]*|[\\/]?)`)
 	s.home = regexp.MustCompile(pat.String())
-	s.Remember(filepath.Base(home))
+	if user := filepath.Base(home); utf8.RuneCountInString(user) >= MinKnownLen {
+		// A whole word only: user "root" must leave "groot" alone.
+		s.user = regexp.MustCompile(`(?i)\b` + regexp.QuoteMeta(user) + `\b`)
+	}
 	return s
 }
 
@@ -108,6 +117,9 @@ func (s *Scrubber) Scrub(text string) string {
 	// the whole path must go, not only that part.
 	if s.home != nil {
 		text = s.home.ReplaceAllString(text, RedactedPath)
+	}
+	if s.user != nil {
+		text = s.user.ReplaceAllString(text, RedactedData)
 	}
 	for _, k := range known {
 		if len(k) <= len(text) {
