@@ -40,6 +40,8 @@ type Main struct {
 
 	// GUI opens the window; nil means the real Fyne window (tests replace it).
 	GUI func(ctx context.Context, m *Main) int
+
+	args []string // the command line Run was given, for a crash report's scrubber
 }
 
 // command is one subcommand.
@@ -63,6 +65,7 @@ func (m *Main) commands() []command {
 		{"logout", "", "sign out and remove saved tokens", (*Main).runLogout},
 		{"whoami", "", "the mailbox that sends", (*Main).runWhoami},
 		{"license", "status|check|seats|assign|unassign", "the licence: plan, address, expiry; check now; admins: seats, assign, unassign", (*Main).runLicense},
+		{"crash-report", "preview|test", "what a crash report holds; send a test one (only when opted in)", (*Main).runCrashReport},
 		{"settings", "[KEY [VALUE]]", "show or change a setting: " + strings.Join(campaign.SettingKeys, ", "), (*Main).runSettings},
 		{"data", "export FILE | erase", "export or erase everything SecureMerge keeps", (*Main).runData},
 		{"version", "", "print the version", (*Main).runVersion},
@@ -80,6 +83,7 @@ func (m *Main) getenv(k string) string {
 // Run runs the program with args (without the program name) and returns the
 // exit code.
 func (m *Main) Run(ctx context.Context, args []string) int {
+	m.args = args
 	if len(args) == 0 {
 		gui := m.GUI
 		if gui == nil {
@@ -220,6 +224,8 @@ Environment:
   SECUREMERGE_GRAPH_URL     Microsoft Graph base URL including /v1.0 (http:// only for loopback)
   SECUREMERGE_ACCESS_TOKEN  bearer token used as is (skips sign-in)
   SECUREMERGE_LICENSE_URL   licence server
+  SECUREMERGE_ID_TOKEN      a Microsoft ID token used as is by the licence admin commands
+  SECUREMERGE_SENTRY_DSN    crash-report endpoint (used only once crash reports are on; SENTRY_DSN is ignored)
   SECUREMERGE_CLIENT_ID, SECUREMERGE_AUTHORITY  the Azure app registration used to sign in
 
 Exit codes:

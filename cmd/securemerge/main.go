@@ -15,7 +15,7 @@ func main() {
 	quietinit.Release()
 	attachConsole()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := (&Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}).Run(ctx, os.Args[1:])
+	code := (&Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}).RunCaught(ctx, os.Args[1:])
 	stop()
 	os.Exit(code)
 }

@@ -15,7 +15,7 @@ import (
 func TestMain(m *testing.M) {
 	quietinit.Release()
 	if os.Getenv("SECUREMERGE_TEST_MAIN") == "1" {
-		code := (&Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}).Run(context.Background(), os.Args[1:])
+		code := (&Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}).RunCaught(context.Background(), os.Args[1:])
 		os.Exit(code)
 	}
 	os.Exit(m.Run())

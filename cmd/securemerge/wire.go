@@ -17,6 +17,7 @@ import (
 	"github.com/securemerge/securemerge/internal/outbox"
 	"github.com/securemerge/securemerge/internal/sheet"
 	"github.com/securemerge/securemerge/internal/store"
+	"github.com/securemerge/securemerge/internal/telemetry"
 )
 
 // The adapters implement what the application layer asks for.
@@ -41,6 +42,13 @@ func (m *Main) service(db *store.DB, dataDir, locale string) *campaign.Service {
 	if db != nil { // a nil *DB in the interface would not read as "no store"
 		svc.Store = db
 		svc.Footer = m.footer(db, dataDir)
+		// A panic in a sending goroutine cannot be recovered by the
+		// command: it is recorded (reported only when opted in) with the
+		// store this process holds, then ends the process as a kill would.
+		svc.OnPanic = func(v any) {
+			scrub := m.crashScrubber(m.args, dataDir)
+			m.recordCrash(context.Background(), db, dataDir, scrub, telemetry.NewReport(v, Version, scrub))
+		}
 	}
 	return svc
 }

@@ -42,6 +42,7 @@ func (st *run) sendBatched(ctx context.Context, bs BatchSender, pending []Entry)
 	for i := 0; i < workers; i++ {
 		wg.Add(1)
 		go func() {
+			defer st.repanic()
 			defer wg.Done()
 			for e := range jobs {
 				msg, why := st.renderRow(e)
@@ -54,6 +55,7 @@ func (st *run) sendBatched(ctx context.Context, bs BatchSender, pending []Entry)
 		}()
 	}
 	go func() {
+		defer st.repanic()
 		defer close(jobs)
 		for _, e := range pending {
 			select {

@@ -197,7 +197,7 @@ func (p *Plan) Start(ctx context.Context, opt StartOptions) (*Job, error) {
 
 	r := &Runner{Store: s.Store, Merger: p.merger, Sender: p.sender, Limit: opt.Limit,
 		Rate: p.policy.rate, DailyLimit: p.policy.daily, Concurrency: p.policy.concurrency,
-		WaitForBudget: p.policy.waitForBudget, Now: s.Now}
+		WaitForBudget: p.policy.waitForBudget, Now: s.Now, OnPanic: s.OnPanic}
 	var pump *Pump
 	if opt.Progress != nil {
 		pump = NewPump(opt.Progress)
@@ -207,6 +207,7 @@ func (p *Plan) Start(ctx context.Context, opt StartOptions) (*Job, error) {
 		opt.Runner(r)
 	}
 	go func() {
+		defer r.repanic()
 		err := r.Run(jctx, id)
 		if pump != nil {
 			pump.Close()

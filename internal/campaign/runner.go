@@ -40,6 +40,23 @@ type Runner struct {
 	Now      func() time.Time                           // nil means time.Now
 	Sleep    func(context.Context, time.Duration) error // nil means a timer that stops on cancel
 	Progress Progress                                   // nil means none
+	// OnPanic is called with the value of a panic in one of the Runner's
+	// goroutines, before the panic goes on and ends the process as a kill
+	// would: the journal stays as it was (a row being sent stays "sending"
+	// and is checked against the mailbox at the next run). Front ends
+	// record the crash here (opt-in crash reports). nil means none.
+	OnPanic func(v any)
+}
+
+// repanic is deferred first in each of the Runner's goroutines: it hands a
+// panic to OnPanic, then lets it go on.
+func (r *Runner) repanic() {
+	if v := recover(); v != nil {
+		if r.OnPanic != nil {
+			r.OnPanic(v)
+		}
+		panic(v)
+	}
 }
 
 // Progress receives a campaign's counts as they change. The Runner calls it
@@ -251,6 +268,7 @@ func (st *run) send(ctx context.Context) error {
 		}
 		wg.Add(1)
 		go func() {
+			defer st.repanic()
 			defer wg.Done()
 			defer func() { <-sem }()
 			if err := st.deliver(sched, e, msg); err != nil {

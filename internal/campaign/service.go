@@ -77,6 +77,8 @@ type Service struct {
 	Language string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// OnPanic is given to every Runner the Service starts (Runner.OnPanic).
+	OnPanic func(v any)
 	// RowCacheBytes bounds the cells a data-source Table keeps in memory;
 	// 0 means 256 MiB.
 	RowCacheBytes int64
