@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"mime/quotedprintable"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -93,5 +97,47 @@ func TestLicenseCommandLine(t *testing.T) {
 	}
 	if code, out, errs := runLicenseCmd(t, nil, "status", "--help"); code != exitOK || !strings.Contains(out+errs, "Usage: securemerge license status") {
 		t.Errorf("license status --help = %d, %q", code, out+errs)
+	}
+}
+
+// TestFooterFollowsTheLicence: a free user's messages carry the footer in
+// both parts; once their address holds a licence (checked once), their
+// messages carry none — with the licence server stopped too.
+func TestFooterFollowsTheLicence(t *testing.T) {
+	mailbox := graphtest.NewServer(graphtest.Options{Tokens: []string{"tok"}})
+	t.Cleanup(mailbox.Close)
+	lic := licensetest.NewServer(licensetest.Options{})
+	t.Cleanup(lic.Close)
+	f := newFixture(t, 2, "")
+	f.env["SECUREMERGE_GRAPH_URL"] = mailbox.URL
+	f.env["SECUREMERGE_ACCESS_TOKEN"] = "tok"
+	f.env["SECUREMERGE_LICENSE_URL"] = lic.URL
+	footer := func(name string) (text, html bool) {
+		t.Helper()
+		out := t.TempDir()
+		if code, o, e := run(t, f.env, "send", "--data", f.data, "--template", f.tpl, "--outbox", out, "--campaign", name); code != exitOK {
+			t.Fatalf("send --outbox = %d\n%s%s", code, o, e)
+		}
+		names, _ := filepath.Glob(filepath.Join(out, "*.eml"))
+		if len(names) != 2 {
+			t.Fatalf("%d messages written; want 2", len(names))
+		}
+		raw, _ := os.ReadFile(names[0])
+		b, _ := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(raw))) // both parts are quoted-printable
+		eml := string(b)
+		_, htmlPart, _ := strings.Cut(eml, "Content-Type: text/html")
+		textPart, _, _ := strings.Cut(eml, "Content-Type: text/html")
+		return strings.Contains(textPart, "Sent with SecureMerge"), strings.Contains(htmlPart, "Sent with SecureMerge") && strings.Contains(htmlPart, `href="https://securemerge.app"`)
+	}
+	if text, html := footer("free"); !text || !html {
+		t.Errorf("a free user's message: footer in text %v, in HTML %v; want both", text, html)
+	}
+	lic.Grant("ada@contoso.test")
+	if code, o, e := runLicenseCmd(t, f.env, "check"); code != exitOK {
+		t.Fatalf("license check = %d\n%s%s", code, o, e)
+	}
+	lic.Close()
+	if text, html := footer("licensed"); text || html {
+		t.Errorf("a licensed user's message (licence server stopped): footer in text %v, in HTML %v; want none", text, html)
 	}
 }
