@@ -5,40 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/securemerge/securemerge/internal/campaign"
+	"github.com/securemerge/securemerge/internal/campaign/campaigntest"
 	"github.com/securemerge/securemerge/internal/graph/graphtest"
-	"github.com/securemerge/securemerge/internal/merge"
 	"github.com/securemerge/securemerge/internal/store"
 )
-
-// holdAfter lets the first n sends through, then holds the others until
-// release is closed; reached closes when the first one is held.
-type holdAfter struct {
-	campaign.Sender
-	n       int
-	mu      sync.Mutex
-	count   int
-	reached chan struct{}
-	release chan struct{}
-}
-
-func (h *holdAfter) Send(ctx context.Context, m *merge.Message) error {
-	h.mu.Lock()
-	h.count++
-	held := h.count > h.n
-	if h.count == h.n+1 {
-		close(h.reached)
-	}
-	h.mu.Unlock()
-	if held {
-		<-h.release
-	}
-	return h.Sender.Send(ctx, m)
-}
 
 // TestJobPauseResumeCancelWithTheGraphEmulator drives the application
 // layer as the window does, over the real store and the real Graph sender
@@ -68,16 +42,17 @@ func TestJobPauseResumeCancelWithTheGraphEmulator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hold := &holdAfter{n: 8, reached: make(chan struct{}), release: make(chan struct{})}
+	var hold *campaigntest.Hold
 	job, _, err := svc.Start(ctx, c.ID, campaign.PlanOptions{}, campaign.StartOptions{Runner: func(r *campaign.Runner) {
-		r.Rate, hold.Sender, r.Sender = -1, r.Sender, hold
+		hold = campaigntest.NewHold(r.Sender, 8)
+		r.Rate, r.Sender = -1, hold
 	}})
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
-	<-hold.reached
+	<-hold.Reached
 	job.Pause()
-	close(hold.release)
+	close(hold.Release)
 	if err := job.Wait(); !errors.Is(err, campaign.ErrPaused) {
 		t.Fatalf("paused job: %v", err)
 	}
@@ -113,20 +88,20 @@ func TestJobPauseResumeCancelWithTheGraphEmulator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hold = &holdAfter{n: 5, reached: make(chan struct{}), release: make(chan struct{})}
 	job, _, err = svc.Start(ctx, c2.ID, campaign.PlanOptions{}, campaign.StartOptions{Runner: func(r *campaign.Runner) {
-		r.Rate, hold.Sender, r.Sender = -1, r.Sender, hold
+		hold = campaigntest.NewHold(r.Sender, 5)
+		r.Rate, r.Sender = -1, hold
 	}})
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
-	<-hold.reached
+	<-hold.Reached
 	job.Pause() // what Cancel does first; done here so no further row starts before the held ones finish
 	done := make(chan struct{})
 	var skipped int
 	var cerr error
 	go func() { skipped, cerr = job.Cancel(); close(done) }()
-	close(hold.release)
+	close(hold.Release)
 	<-done
 	if cerr != nil {
 		t.Fatalf("Cancel: %v", cerr)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/securemerge/securemerge/internal/campaign"
+	"github.com/securemerge/securemerge/internal/campaign/campaigntest"
 	"github.com/securemerge/securemerge/internal/merge"
 	"github.com/securemerge/securemerge/internal/outbox"
 	"github.com/securemerge/securemerge/internal/store"
@@ -109,7 +110,7 @@ func TestJobPausedAndResumedInANewProcessSendsEachOnce(t *testing.T) {
 	}
 	// The 11th send and later wait at a gate until the job is paused, so
 	// the pause always comes mid-campaign, whatever the machine's speed.
-	g := &gatedSender{Sender: fake, after: 10, reached: make(chan struct{}), open: make(chan struct{})}
+	g := campaigntest.NewHold(fake, 10)
 	job, _, err := svc.Start(context.Background(), c.ID, campaign.PlanOptions{}, campaign.StartOptions{
 		Runner: func(r *campaign.Runner) { unpaced(r); r.Sender = g }})
 	if err != nil {
@@ -118,9 +119,9 @@ func TestJobPausedAndResumedInANewProcessSendsEachOnce(t *testing.T) {
 	if _, _, err := svc.Start(context.Background(), c.ID, campaign.PlanOptions{}, campaign.StartOptions{}); !errors.Is(err, campaign.ErrJobRunning) {
 		t.Errorf("a second Start of a running campaign = %v; want ErrJobRunning", err)
 	}
-	<-g.reached
+	<-g.Reached
 	job.Pause()
-	close(g.open) // the requests in flight finish and are journaled
+	close(g.Release) // the requests in flight finish and are journaled
 	if err := wait(t, job); !errors.Is(err, campaign.ErrPaused) {
 		t.Fatalf("paused job ended with %v; want ErrPaused", err)
 	}
@@ -392,29 +393,4 @@ func TestReasonsRenderInEnglish(t *testing.T) {
 			t.Errorf("%s.English = %q; want %q", tc.r.Code, got, tc.want)
 		}
 	}
-}
-
-// gatedSender holds every Send after the first `after` until open is
-// closed, and closes reached when the first one is held.
-type gatedSender struct {
-	campaign.Sender
-	after   int
-	reached chan struct{}
-	open    chan struct{}
-	mu      sync.Mutex
-	n       int
-}
-
-func (g *gatedSender) Send(ctx context.Context, m *merge.Message) error {
-	g.mu.Lock()
-	g.n++
-	held := g.n > g.after
-	if g.n == g.after+1 {
-		close(g.reached)
-	}
-	g.mu.Unlock()
-	if held {
-		<-g.open
-	}
-	return g.Sender.Send(ctx, m)
 }
