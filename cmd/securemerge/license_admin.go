@@ -13,7 +13,7 @@ import (
 
 // errNoIDToken: the admin commands have no Microsoft ID token to show the
 // licence server.
-var errNoIDToken = errors.New("the admin commands need your Microsoft ID token: set " + license.EnvIDToken + " (signing in with `securemerge login --admin` does not hand it to them yet)")
+var errNoIDToken = errors.New("the admin commands need you signed in as a tenant admin: run 'securemerge login --admin' (or set " + license.EnvIDToken + ")")
 
 // runLicenseAdmin is `securemerge license seats|assign|unassign`.
 func (m *Main) runLicenseAdmin(ctx context.Context, sub string, args []string) int {
@@ -43,6 +43,14 @@ func (m *Main) runLicenseAdmin(ctx context.Context, sub string, args []string) i
 		return exitUsage
 	}
 	token := strings.TrimSpace(m.getenv(license.EnvIDToken))
+	if token == "" {
+		// The signed-in account's own ID token (after `login --admin`).
+		if _, auth, err := m.tokens(*dataDir); err == nil && auth != nil {
+			if _, ok := auth.Account(); ok {
+				token, _ = auth.IDToken(ctx)
+			}
+		}
+	}
 	if token == "" {
 		return m.fail(errNoIDToken)
 	}

@@ -252,6 +252,29 @@ func accountInfo(acct public.Account, name string) Account {
 // Token returns an access token for the signed-in account, from the cache
 // or silently renewed with the refresh token. ErrNotSignedIn (wrapped) means
 // the user must sign in again.
+// IDToken returns the signed-in account's Microsoft ID token (a JWT), renewed
+// silently like Token: what the licence server's admin API takes as proof
+// of who the admin is (DESIGN.md §7). ErrNotSignedIn when nobody is.
+func (a *Auth) IDToken(ctx context.Context) (string, error) {
+	a.mu.Lock()
+	acct, scopes := a.account, slices.Clone(a.scopes)
+	a.mu.Unlock()
+	if acct == nil {
+		return "", ErrNotSignedIn
+	}
+	res, err := a.client.AcquireTokenSilent(ctx, scopes, public.WithSilentAccount(*acct))
+	if err != nil {
+		if isNetworkError(err) || ctx.Err() != nil {
+			return "", fmt.Errorf("graph: renew the ID token: %w", err)
+		}
+		return "", fmt.Errorf("%w: %w", ErrNotSignedIn, err)
+	}
+	if res.IDToken.RawToken == "" {
+		return "", fmt.Errorf("%w: the sign-in gave no ID token", ErrNotSignedIn)
+	}
+	return res.IDToken.RawToken, nil
+}
+
 func (a *Auth) Token(ctx context.Context) (string, error) {
 	a.mu.Lock()
 	acct, scopes := a.account, slices.Clone(a.scopes)

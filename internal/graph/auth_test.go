@@ -3,6 +3,8 @@ package graph
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
@@ -120,6 +122,19 @@ func TestLoginDeviceCode(t *testing.T) {
 	tok, err := a.Token(testCtx(t))
 	if err != nil || !ta.Valid(tok) {
 		t.Fatalf("Token = %q, %v; want a token the authority issued", tok, err)
+	}
+	// The ID token is what the licence admin API takes: the authority's own.
+	idt, err := a.IDToken(testCtx(t))
+	var claims struct{ Tid, PreferredUsername string }
+	if parts := strings.Split(idt, "."); err == nil && len(parts) == 3 {
+		b, _ := base64.RawURLEncoding.DecodeString(parts[1])
+		var c map[string]any
+		json.Unmarshal(b, &c)
+		claims.PreferredUsername, _ = c["preferred_username"].(string)
+		claims.Tid, _ = c["tid"].(string)
+	}
+	if err != nil || claims.PreferredUsername != "jane@contoso.example" || claims.Tid != "contoso-tenant" {
+		t.Errorf("IDToken = %q, %v; want the authority's ID token for jane@contoso.example", idt, err)
 	}
 	if !a.Persistent() {
 		t.Error("Persistent() = false with a keyring")
