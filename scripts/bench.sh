@@ -28,7 +28,8 @@ BENCHTIME=${BENCHTIME:-1x}
 MICRO_BENCHTIME=${MICRO_BENCHTIME:-1s}
 # Benchmarks whose one operation takes microseconds to milliseconds.
 MICRO_NAMES=(Render RenderFilters Compile Bind HeaderLookup WriteEML RenderMessage NumFormatDate
-  SendMailJSON LookupByKey SealCache Move SendSmall SendLargeAttachment)
+  SendMailJSON LookupByKey SealCache Move SendSmall SendLargeAttachment
+  Check64Clients StatusOffline ParseToken JournalPage100 PreviewRow99999)
 MICRO="^Benchmark($(IFS='|'; echo "${MICRO_NAMES[*]}"))\$"
 OUT=docs/BENCHMARKS.md
 PYTHON=/usr/bin/python3 # Debian's, with python3-openpyxl (a pyenv python3 may lack it)
@@ -173,6 +174,13 @@ first_xlsx=$(get BenchmarkFirst100Rows/xlsx first100-ms)
 first_csv=$(get BenchmarkFirst100Rows/csv first100-ms)
 first_shared=$(get BenchmarkFirst100RowsAllShared first100-ms)
 preview_ms=$(get BenchmarkPreviewRow99999 preview-ms)
+lic_rps=$(get BenchmarkCheck64Clients req/s); lic_p99=$(get BenchmarkCheck64Clients p99-ms)
+lic_ok=""
+if [ -n "$lic_rps" ] && [ -n "$lic_p99" ]; then lic_ok=$(calc "($lic_rps >= 5000 && $lic_p99 < 20) ? 1 : 0"); fi
+offline_ns=$(get BenchmarkStatusOffline ns/op); offline_us=""
+[ -n "$offline_ns" ] && offline_us=$(calc "$offline_ns / 1e3")
+assign_pg=$(get BenchmarkAssign1000For500SeatsPostgres2Instances ms/burst); assign_pg99=$(get BenchmarkAssign1000For500SeatsPostgres2Instances p99-ms)
+assign_bb=$(get BenchmarkAssign1000For500SeatsBbolt1Instance ms/burst); assign_bb99=$(get BenchmarkAssign1000For500SeatsBbolt1Instance p99-ms)
 page_ns=$(get BenchmarkJournalPage100 ns/op); page_ms=""
 [ -n "$page_ns" ] && page_ms=$(calc "$page_ns / 1e6")
 p5=$(get BenchmarkPipeline5k msgs/s); p5peak=$(get BenchmarkPipeline5k peak-MB)
@@ -233,6 +241,11 @@ table_rows=$(sort -s -t$'\t' -k1,1 "$work/results.tsv" | awk -F'\t' '
   target "12: first 100 rows, every text shared" "< 200 ms from Open (200k rows, 74 MB sharedStrings part)" "$(ms "$first_shared")" "$(check "$first_shared" '<' 200)"
   target "9: preview row 99,999" "< 50 ms after the first open (100k-row .xlsx)" "$(ms "$preview_ms")" "$(check "$preview_ms" '<' 50)"
   target "9: journal page" "< 5 ms for 100 entries of a 100k campaign" "$(ms "$page_ms")" "$(check "$page_ms" '<' 5)"
+  target "15: licence check, bbolt, 64 clients" ">= 5,000 req/s and p99 < 20 ms" \
+    "$([ -n "$lic_rps" ] && printf '%s req/s, p99 %s' "$(fmtnum "$lic_rps")" "$(ms "$lic_p99")")" "$lic_ok"
+  target "15: offline check of a cached token" "< 100 µs" "$([ -n "$offline_us" ] && printf '%s µs' "$(fmtnum "$offline_us")")" "$(check "$offline_us" '<' 100)"
+  target "16: 1,000 concurrent assigns, 500 seats" "exactly 500 assigned (the benchmark fails otherwise); time and p99 reported" \
+    "$([ -n "$assign_pg" ] && printf 'PostgreSQL, 2 instances: %s per burst, p99 %s; ' "$(ms "$assign_pg")" "$(ms "$assign_pg99")")$([ -n "$assign_bb" ] && printf 'bbolt, 1 instance: %s, p99 %s' "$(ms "$assign_bb")" "$(ms "$assign_bb99")")" "$([ -n "$assign_pg$assign_bb" ] && echo 1)"
   target "4: render, text body" ">= 1,000,000 renders/s/core (1 KB, 5 tokens, 1 conditional)" \
     "$([ -n "$rps_text" ] && printf '%s renders/s/core' "$(fmtnum "$rps_text")")" "$(check "$rps_text" '>=' 1000000)"
   target "4: render, HTML body" ">= 1,000,000 renders/s/core" \
