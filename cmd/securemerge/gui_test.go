@@ -36,7 +36,7 @@ func TestSampleCampaignWorksWithNoAccount(t *testing.T) {
 	}
 	// DESIGN.md §9: a campaign with no folder chosen writes to
 	// <data folder>/outbox/<campaign name>/.
-	if n := countEML(t, filepath.Join(dir, store.OutboxName, "Sample_ appointment reminders")); n != 5 {
+	if n := countEML(t, filepath.Join(dir, store.OutboxName, "Sample - appointment reminders")); n != 5 {
 		t.Errorf("the sample wrote %d messages to the app's outbox; want 5", n)
 	}
 }
@@ -61,7 +61,7 @@ func TestWindowWritesSampleToOutbox(t *testing.T) {
 	if err != nil {
 		t.Fatalf("WriteOutbox: %v", err)
 	}
-	if folder != filepath.Join(dir, store.OutboxName, "Sample_ appointment reminders") || countEML(t, folder) != 5 {
+	if folder != filepath.Join(dir, store.OutboxName, "Sample - appointment reminders") || countEML(t, folder) != 5 {
 		t.Errorf("WriteOutbox wrote %d messages into %s", countEML(t, folder), folder)
 	}
 	if last.Sent != 5 || last.Pending != 0 {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/securemerge/securemerge/internal/merge"
@@ -143,8 +144,11 @@ func (s *Service) OutboxFolder(c *Campaign) string {
 }
 
 // safeFolderName keeps a campaign name usable as one folder name on every
-// system: path separators and characters Windows refuses become "_".
+// system: a colon reads as a dash ("Sample: reminders" → "Sample - reminders"),
+// path separators and the other characters Windows refuses become "_".
 func safeFolderName(name string) string {
+	name = strings.ReplaceAll(name, ": ", " - ")
+	name = strings.ReplaceAll(name, ":", "-")
 	out := []rune(name)
 	for i, r := range out {
 		switch {

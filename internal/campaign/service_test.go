@@ -394,3 +394,17 @@ func TestReasonsRenderInEnglish(t *testing.T) {
 		}
 	}
 }
+
+func TestOutboxFolderIsOneSafeFolder(t *testing.T) {
+	svc := &campaign.Service{OutboxDir: "/data/outbox"}
+	for name, want := range map[string]string{
+		"Sample: appointment reminders": "Sample - appointment reminders",
+		"Q1/Q2 <VIP> mailing?":          "Q1_Q2 _VIP_ mailing_",
+		"..":                            "campaign",
+		"trailing dot.":                 "trailing dot",
+	} {
+		if got := svc.OutboxFolder(&campaign.Campaign{Name: name}); got != filepath.Join("/data/outbox", want) {
+			t.Errorf("OutboxFolder(%q) = %q; want <outbox>/%q", name, got, want)
+		}
+	}
+}
