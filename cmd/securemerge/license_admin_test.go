@@ -77,7 +77,7 @@ func startLicensed(t *testing.T, env []string) string {
 			t.Fatal("licensed serve exited before listening")
 		}
 		return "http://" + a
-	case <-time.After(30 * time.Second):
+	case <-time.After(60 * time.Second):
 		t.Fatal("licensed serve did not start")
 	}
 	return ""

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -26,7 +25,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/securemerge/securemerge/internal/graph/graphtest"
 	"github.com/securemerge/securemerge/internal/license"
@@ -100,10 +98,6 @@ var graphPaths = regexp.MustCompile(`^/v1\.0/me(/sendMail|/messages(/[^/]+(/send
 func licensedServer(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "licensed")
-	if out, err := exec.Command("go", "build", "-o", bin, "../licensed").CombinedOutput(); err != nil {
-		t.Fatalf("go build licensed: %v\n%s", err, out)
-	}
 	der, err := x509.MarshalPKCS8PrivateKey(licensetest.PrivateKey())
 	if err != nil {
 		t.Fatal(err)
@@ -112,37 +106,8 @@ func licensedServer(t *testing.T) string {
 	if err := os.WriteFile(key, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", "bbolt:"+filepath.Join(dir, "licensed.db"), "--key", key, "--audience", "00000000-0000-0000-0000-00000000abcd")
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
-	pipe, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(pipe)
-		for sc.Scan() {
-			var line struct{ Msg, Addr string }
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "listening" {
-				addr <- line.Addr
-			}
-		}
-		close(addr)
-	}()
-	select {
-	case a, ok := <-addr:
-		if !ok {
-			t.Fatal("licensed serve exited before listening")
-		}
-		return "http://" + a
-	case <-time.After(60 * time.Second):
-		t.Fatal("licensed serve did not start")
-	}
-	return ""
+	return startLicensed(t, []string{"LICENSED_DB=bbolt:" + filepath.Join(dir, "licensed.db"), "LICENSED_KEY=" + key,
+		"LICENSED_AUDIENCE=00000000-0000-0000-0000-00000000abcd"})
 }
 
 // TestEgressOnlyToOwnMailbox runs a whole campaign in child processes of

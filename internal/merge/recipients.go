@@ -42,18 +42,8 @@ func (t *Template) renderPieces(dst []addrPiece, row []string) []addrPiece {
 				p.tok, p.col = true, t.refs[o.ref].Column
 			}
 			dst = append(dst, p)
-		case tplJumpIfFalse:
-			if !t.evalCond(&t.conds[s.arg], row) {
-				pc = s.target
-				continue
-			}
-		case tplJumpIfTrue:
-			if t.evalCond(&t.conds[s.arg], row) {
-				pc = s.target
-				continue
-			}
-		case tplJump:
-			pc = s.target
+		default:
+			pc = t.branch(s, pc, row)
 			continue
 		}
 		pc++

@@ -221,23 +221,32 @@ func (t *Template) Render(dst []byte, row []string, html bool) ([]byte, error) {
 			} else {
 				dst = append(dst, v...)
 			}
-		case tplJumpIfFalse:
-			if !t.evalCond(&t.conds[s.arg], row) {
-				pc = s.target
-				continue
-			}
-		case tplJumpIfTrue:
-			if t.evalCond(&t.conds[s.arg], row) {
-				pc = s.target
-				continue
-			}
-		case tplJump:
-			pc = s.target
+		default:
+			pc = t.branch(s, pc, row)
 			continue
 		}
 		pc++
 	}
 	return dst, nil
+}
+
+// branch returns where the control segment s at pc sends execution for
+// row: its target when the jump is taken, else the next segment. Render and
+// renderPieces share it, so conditions run the same way in both.
+func (t *Template) branch(s *tplSegment, pc int, row []string) int {
+	switch s.kind {
+	case tplJumpIfFalse:
+		if !t.evalCond(&t.conds[s.arg], row) {
+			return s.target
+		}
+	case tplJumpIfTrue:
+		if t.evalCond(&t.conds[s.arg], row) {
+			return s.target
+		}
+	case tplJump:
+		return s.target
+	}
+	return pc + 1
 }
 
 // cell returns row[col], or "" for an unbound column or a short row.
