@@ -18,7 +18,8 @@ type panickingSender struct{ campaign.Sender }
 func (panickingSender) Send(context.Context, *merge.Message) error { panic("sender bug") }
 
 // TestPanickingSendLeavesRowSending runs a Runner whose sender panics in a
-// child process: OnPanic hears of it before the process dies, the row
+// child process, one request at a time: OnPanic hears of it before the
+// process dies, the row
 // stays "sending", and the next run asks the mailbox and sends each row
 // exactly once.
 func TestPanickingSendLeavesRowSending(t *testing.T) {
@@ -28,7 +29,7 @@ func TestPanickingSendLeavesRowSending(t *testing.T) {
 			t.Fatal(err)
 		}
 		id := os.Getenv("CAMPAIGN_PANIC_ID")
-		r := &campaign.Runner{Store: db, Sender: panickingSender{newFakeSender()}, Merger: newMerger(t, db, id), Rate: -1,
+		r := &campaign.Runner{Store: db, Sender: panickingSender{newFakeSender()}, Merger: newMerger(t, db, id), Rate: -1, Concurrency: 1,
 			OnPanic: func(v any) { os.WriteFile(filepath.Join(dir, "panicked"), []byte(v.(string)), 0o600) }}
 		r.Run(context.Background(), id)
 		t.Fatal("the panic did not end the process")
