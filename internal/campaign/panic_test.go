@@ -19,9 +19,8 @@ func (panickingSender) Send(context.Context, *merge.Message) error { panic("send
 
 // TestPanickingSendLeavesRowSending runs a Runner whose sender panics in a
 // child process, one request at a time: OnPanic hears of it before the
-// process dies, the row
-// stays "sending", and the next run asks the mailbox and sends each row
-// exactly once.
+// process dies, the row stays "sending", and the next run asks the mailbox
+// and sends each row exactly once.
 func TestPanickingSendLeavesRowSending(t *testing.T) {
 	if dir := os.Getenv("CAMPAIGN_PANIC_CHILD"); dir != "" {
 		db, err := store.Open(dir, store.Options{})
