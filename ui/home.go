@@ -1,14 +1,13 @@
 package ui
 
 import (
-	"context"
 	"image/color"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/data/binding"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
@@ -17,158 +16,282 @@ import (
 	"github.com/securemerge/securemerge/internal/campaign"
 )
 
-// home is the first screen: the campaign list, or help when there is none.
+// home is the first screen: the campaigns, or help when there is none.
 type home struct {
-	window  fyne.Window
-	backend Backend
-	ctx     context.Context // the window's life: work started here stops with it
+	u *App
 
-	// spawn runs slow work off the UI goroutine; nil means a new goroutine.
-	// Tests run it inline so that they read the window only once it settled.
-	spawn func(func())
+	all    []*campaign.Campaign // as loaded, newest first
+	shown  []*campaign.Campaign // after the search
+	status *widget.Label        // a problem loading the list
+	search *entry
+	list   *widget.List
+	empty  fyne.CanvasObject
+	none   *widget.Label // the search found nothing
+	body   *fyne.Container
+	newBtn *widget.Button
+	open   *widget.Button
 
-	items   binding.UntypedList // of *campaign.Campaign
-	status  binding.String      // a problem loading the list, shown to the person
-	list    *widget.List
-	empty   fyne.CanvasObject
-	body    *fyne.Container
-	newBtn  *widget.Button
 	content fyne.CanvasObject
-
-	running map[string]string // campaign ID → progress text, while writing; UI goroutine only
+	now     func() time.Time
 }
 
-func newHome(w fyne.Window, b Backend) *home {
-	return &home{window: w, backend: b, ctx: context.Background(), items: binding.NewUntypedList(), status: binding.NewString(), running: map[string]string{}}
-}
+func newHome(u *App) *home { return &home{u: u, now: time.Now} }
 
 func (h *home) build() fyne.CanvasObject {
 	title := widget.NewLabelWithStyle(lang.L("home.heading"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.SizeName = theme.SizeNameHeadingText
 	h.newBtn = widget.NewButtonWithIcon(lang.L("home.new"), theme.ContentAddIcon(), h.onNew)
 	h.newBtn.Importance = widget.HighImportance
+	h.open = widget.NewButtonWithIcon(lang.L("home.open"), theme.FolderOpenIcon(), h.u.onOpenSpreadsheet)
+	settings := widget.NewButtonWithIcon("", theme.SettingsIcon(), h.u.showSettings)
+	settings.Importance = widget.LowImportance
 
-	h.list = widget.NewListWithData(h.items,
-		func() fyne.CanvasObject {
-			name := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-			write := widget.NewButtonWithIcon(lang.L("home.outbox"), theme.MailSendIcon(), nil)
-			return container.NewBorder(nil, nil, nil, container.NewHBox(widget.NewLabel(""), write), container.NewVBox(name, widget.NewLabel("")))
-		},
-		func(item binding.DataItem, o fyne.CanvasObject) {
-			v, err := item.(binding.Untyped).Get()
-			if err != nil {
-				return
-			}
-			c := v.(*campaign.Campaign)
-			row := o.(*fyne.Container)
-			texts := row.Objects[0].(*fyne.Container).Objects
-			right := row.Objects[1].(*fyne.Container).Objects
-			texts[0].(*widget.Label).SetText(c.Name)
-			counts := countsText(c.Counts)
-			if p, ok := h.running[c.ID]; ok {
-				counts = p
-			}
-			texts[1].(*widget.Label).SetText(counts)
-			right[0].(*widget.Label).SetText(statusText(c.Status))
-			write := right[1].(*widget.Button)
-			write.OnTapped = func() { h.onWriteOutbox(c) }
-			_, busy := h.running[c.ID]
-			if canWriteOutbox(c) && !busy {
-				write.Show()
-			} else {
-				write.Hide()
-			}
-		})
+	h.search = newEntry(h.u.keys)
+	h.search.SetPlaceHolder(lang.L("home.search"))
+	h.search.ActionItem = widget.NewIcon(theme.SearchIcon())
+	h.search.OnChanged = func(string) { h.filter() }
+
+	h.list = widget.NewList(func() int { return len(h.shown) }, h.newRow, h.updateRow)
+	h.list.OnSelected = func(id widget.ListItemID) {
+		h.list.UnselectAll()
+		if id < len(h.shown) {
+			h.u.openCampaign(h.shown[id].ID, stepData)
+		}
+	}
 
 	emptyTitle := widget.NewLabelWithStyle(lang.L("home.empty.title"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	emptyTitle.SizeName = theme.SizeNameSubHeadingText
 	help := widget.NewLabelWithStyle(lang.L("home.empty.help"), fyne.TextAlignCenter, fyne.TextStyle{})
 	help.Wrapping = fyne.TextWrapWord
-	cta := widget.NewButtonWithIcon(lang.L("home.new"), theme.ContentAddIcon(), h.onNew)
+	cta := widget.NewButtonWithIcon(lang.L("home.open"), theme.FolderOpenIcon(), h.u.onOpenSpreadsheet)
 	cta.Importance = widget.HighImportance
+	drop := widget.NewLabelWithStyle(lang.L("home.empty.drop"), fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
 	// A wrapping label takes the width it is given: hold the help text at a
 	// readable measure instead of letting the centre squeeze it.
 	measure := canvas.NewRectangle(color.Transparent)
 	measure.SetMinSize(fyne.NewSize(520, 0))
 	h.empty = container.NewCenter(container.NewStack(measure, container.NewVBox(
 		container.NewCenter(widget.NewIcon(theme.MailComposeIcon())),
-		emptyTitle, help, container.NewCenter(cta))))
+		emptyTitle, help, container.NewCenter(cta), drop)))
+	h.none = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
 
-	problem := widget.NewLabelWithData(h.status)
-	problem.Importance = widget.DangerImportance
-	problem.Wrapping = fyne.TextWrapWord
+	h.status = widget.NewLabel("")
+	h.status.Importance = widget.DangerImportance
+	h.status.Wrapping = fyne.TextWrapWord
+	h.status.Hide()
 
 	privacy := widget.NewLabelWithStyle(lang.L("home.privacy"), fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
 	privacy.Wrapping = fyne.TextWrapWord
 
 	h.body = container.NewStack(h.empty)
+	top := container.NewBorder(nil, nil, title, container.NewHBox(h.open, h.newBtn, settings))
 	h.content = container.NewBorder(
-		container.NewVBox(container.NewBorder(nil, nil, nil, h.newBtn, title), problem),
+		container.NewVBox(top, h.search, h.status),
 		privacy, nil, nil, h.body)
 	return h.content
 }
 
+// A row: name and counts on the left; status, last change and the
+// row's actions on the right.
+func (h *home) newRow() fyne.CanvasObject {
+	name := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	name.Truncation = fyne.TextTruncateEllipsis
+	counts := widget.NewLabel("")
+	status := widget.NewLabel("")
+	changed := widget.NewLabel("")
+	changed.Importance = widget.LowImportance
+	menu := widget.NewButtonWithIcon("", theme.MoreVerticalIcon(), nil)
+	menu.Importance = widget.LowImportance
+	return &homeRow{name: name, counts: counts, status: status, changed: changed, menu: menu,
+		Container: container.NewBorder(nil, nil, nil, container.NewHBox(status, changed, menu), container.NewVBox(name, counts))}
+}
+
+// homeRow names the parts of a row, so updating one is not positional.
+type homeRow struct {
+	*fyne.Container
+	name, counts, status, changed *widget.Label
+	menu                          *widget.Button
+}
+
+func (h *home) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
+	if id >= len(h.shown) {
+		return
+	}
+	c := h.shown[id]
+	r := o.(*homeRow)
+	r.name.SetText(c.Name)
+	r.counts.SetText(countsText(c.Counts))
+	r.status.SetText(statusText(c.Status))
+	r.changed.SetText(formatWhen(c.Updated, h.now()))
+	r.menu.OnTapped = func() { h.showMenu(c, r.menu) }
+}
+
+// showMenu offers a campaign's actions beside its ⋮ button.
+func (h *home) showMenu(c *campaign.Campaign, at fyne.CanvasObject) {
+	m := fyne.NewMenu("",
+		fyne.NewMenuItem(lang.L("home.action.open"), func() { h.u.openCampaign(c.ID, stepData) }),
+		fyne.NewMenuItem(lang.L("home.action.rename"), func() { h.onRename(c) }),
+		fyne.NewMenuItem(lang.L("home.action.duplicate"), func() { h.onDuplicate(c) }),
+		fyne.NewMenuItemSeparator(),
+		fyne.NewMenuItem(lang.L("home.action.delete"), func() { h.onDelete(c) }),
+	)
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(at).AddXY(0, at.Size().Height)
+	widget.ShowPopUpMenuAtPosition(m, h.u.window.Canvas(), pos)
+}
+
 // refresh loads the campaigns off the UI goroutine.
 func (h *home) refresh() {
-	h.background(func() {
-		list, err := h.backend.Campaigns()
+	if h.u.deps.Campaigns == nil {
+		h.show(nil, h.u.deps.Err)
+		return
+	}
+	h.u.work.run(func() {
+		list, err := h.u.deps.Campaigns.Campaigns()
 		fyne.Do(func() { h.show(list, err) })
 	})
 }
 
-func (h *home) background(f func()) {
-	if h.spawn != nil {
-		h.spawn(f)
-		return
-	}
-	go f()
-}
-
 func (h *home) show(list []*campaign.Campaign, err error) {
 	if err != nil {
-		_ = h.status.Set(lang.L("error.store"))
+		h.status.SetText(lang.L("error.store"))
+		h.status.Show()
 		fyne.LogError("list campaigns", err)
 	} else {
-		_ = h.status.Set("")
+		h.status.Hide()
 	}
-	items := make([]any, len(list))
-	for i, c := range list {
-		items[i] = c
+	h.all = list
+	h.filter()
+}
+
+// filter shows the campaigns whose name holds the search text.
+func (h *home) filter() {
+	q := strings.ToLower(strings.TrimSpace(h.search.Text))
+	h.shown = h.shown[:0]
+	for _, c := range h.all {
+		if q == "" || strings.Contains(strings.ToLower(c.Name), q) {
+			h.shown = append(h.shown, c)
+		}
 	}
-	_ = h.items.Set(items)
-	if len(list) == 0 {
+	switch {
+	case len(h.all) == 0:
 		h.body.Objects = []fyne.CanvasObject{h.empty}
-	} else {
+	case len(h.shown) == 0:
+		h.none.SetText(lang.L("home.search.none", map[string]any{"Query": h.search.Text}))
+		h.body.Objects = []fyne.CanvasObject{container.NewCenter(h.none)}
+	default:
 		h.body.Objects = []fyne.CanvasObject{h.list}
 	}
+	h.list.Refresh()
 	h.body.Refresh()
 }
 
+// uniqueName is name, or "name (2)"… when a campaign has it already.
+func (h *home) uniqueName(name string) string {
+	if name == "" {
+		name = lang.L("home.untitled")
+	}
+	taken := map[string]bool{}
+	for _, c := range h.all {
+		taken[strings.ToLower(c.Name)] = true
+	}
+	out := name
+	for i := 2; taken[strings.ToLower(out)]; i++ {
+		out = name + " (" + formatCount(i) + ")"
+	}
+	return out
+}
+
+// onNew asks for a name and opens the new campaign at its Data step.
 func (h *home) onNew() {
-	name := widget.NewEntry()
+	if h.u.deps.Campaigns == nil {
+		return
+	}
+	name := newEntry(h.u.keys)
 	name.SetPlaceHolder(lang.L("home.new.placeholder"))
-	dialog.ShowForm(lang.L("home.new"), lang.L("home.create"), lang.L("home.cancel"),
+	d := dialog.NewForm(lang.L("home.new"), lang.L("home.create"), lang.L("dialog.cancel"),
 		[]*widget.FormItem{widget.NewFormItem(lang.L("home.name"), name)},
 		func(ok bool) {
 			if !ok {
 				return
 			}
-			n := strings.TrimSpace(name.Text)
-			if n == "" {
-				n = lang.L("home.untitled")
-			}
-			h.background(func() {
-				_, err := h.backend.NewCampaign(n)
+			n := h.uniqueName(strings.TrimSpace(name.Text))
+			h.u.work.run(func() {
+				c, err := h.u.deps.Campaigns.Create(campaign.Draft{Name: n, Settings: campaign.Settings{Mode: campaign.ModeOutbox}})
 				fyne.Do(func() {
 					if err != nil {
-						fyne.LogError("new campaign", err)
-						_ = h.status.Set(lang.L("error.store"))
+						showError(h.u.window, "new campaign", err)
 						return
+					}
+					h.u.showCampaign(c, stepData)
+				})
+			})
+		}, h.u.window)
+	name.OnSubmitted = func(string) { d.Submit() }
+	d.Resize(fyne.NewSize(420, 0))
+	h.u.showDialog(d, name)
+}
+
+func (h *home) onRename(c *campaign.Campaign) {
+	name := newEntry(h.u.keys)
+	name.SetText(c.Name)
+	d := dialog.NewForm(lang.L("campaign.rename"), lang.L("campaign.rename.ok"), lang.L("dialog.cancel"),
+		[]*widget.FormItem{widget.NewFormItem(lang.L("home.name"), name)},
+		func(ok bool) {
+			n := strings.TrimSpace(name.Text)
+			if !ok || n == "" || n == c.Name {
+				return
+			}
+			h.u.work.run(func() {
+				_, err := h.u.deps.Campaigns.Update(c.ID, campaign.Edit{Name: &n})
+				fyne.Do(func() {
+					if err != nil {
+						showError(h.u.window, "rename campaign", err)
 					}
 					h.refresh()
 				})
 			})
-		}, h.window)
+		}, h.u.window)
+	name.OnSubmitted = func(string) { d.Submit() }
+	d.Resize(fyne.NewSize(420, 0))
+	h.u.showDialog(d, name)
+}
+
+func (h *home) onDuplicate(c *campaign.Campaign) {
+	n := h.uniqueName(lang.L("home.copyof", map[string]any{"Name": c.Name}))
+	h.u.work.run(func() {
+		_, err := h.u.deps.Campaigns.Duplicate(c.ID, n)
+		fyne.Do(func() {
+			if err != nil {
+				showError(h.u.window, "duplicate campaign", err)
+			}
+			h.refresh()
+		})
+	})
+}
+
+func (h *home) onDelete(c *campaign.Campaign) {
+	msg := lang.L("home.delete.confirm", map[string]any{"Name": c.Name})
+	if c.Counts.Sent > 0 {
+		msg += "\n" + lang.N("home.delete.sent", c.Counts.Sent, map[string]any{"Count": formatCount(c.Counts.Sent)})
+	}
+	d := dialog.NewConfirm(lang.L("home.action.delete"), msg, func(ok bool) {
+		if !ok {
+			return
+		}
+		h.u.work.run(func() {
+			err := h.u.deps.Campaigns.Delete(c.ID)
+			fyne.Do(func() {
+				if err != nil {
+					showError(h.u.window, "delete campaign", err)
+				}
+				h.refresh()
+			})
+		})
+	}, h.u.window)
+	d.SetConfirmText(lang.L("home.delete.ok"))
+	d.SetDismissText(lang.L("dialog.cancel"))
+	d.SetConfirmImportance(widget.DangerImportance)
+	h.u.showDialog(d, nil)
 }
 
 func statusText(s campaign.Status) string {
@@ -183,45 +306,7 @@ func countsText(c campaign.Counts) string {
 		return lang.L("home.norecipients")
 	}
 	// Each count takes its own plural form: "1 envoyé", "2 envoyés".
-	return lang.N("home.sent", c.Sent, map[string]any{"Count": c.Sent}) + " · " +
-		lang.N("home.failed", c.Failed, map[string]any{"Count": c.Failed}) + " · " +
-		lang.N("home.pending", c.Pending+c.Sending, map[string]any{"Count": c.Pending + c.Sending})
-}
-
-// canWriteOutbox: an outbox campaign with a message and recipients that
-// still has rows to write (or has not started).
-func canWriteOutbox(c *campaign.Campaign) bool {
-	if c.Settings.Mode != campaign.ModeOutbox || c.Template == "" || c.Data.Path == "" {
-		return false
-	}
-	return c.Status == campaign.StatusDraft || c.Status == campaign.StatusPaused || c.Status == ""
-}
-
-// onWriteOutbox writes a campaign's messages to its outbox in the
-// background; the row shows the progress and a dialog says where they are.
-func (h *home) onWriteOutbox(c *campaign.Campaign) {
-	id, name := c.ID, c.Name
-	h.running[id] = lang.L("home.writing")
-	h.list.Refresh()
-	h.background(func() {
-		folder, err := h.backend.WriteOutbox(h.ctx, id, func(r campaign.Report) {
-			text := lang.L("home.written", map[string]any{"Done": r.Sent, "Total": r.Total - r.Skipped})
-			fyne.Do(func() {
-				if _, ok := h.running[id]; ok {
-					h.running[id] = text
-					h.list.Refresh()
-				}
-			})
-		})
-		fyne.Do(func() {
-			delete(h.running, id)
-			if err != nil {
-				fyne.LogError("write outbox", err)
-				dialog.ShowInformation(name, lang.L("home.outbox.failed"), h.window)
-			} else {
-				dialog.ShowInformation(name, lang.L("home.outbox.done", map[string]any{"Folder": folder}), h.window)
-			}
-			h.refresh()
-		})
-	})
+	return lang.N("home.sent", c.Sent, map[string]any{"Count": formatCount(c.Sent)}) + " · " +
+		lang.N("home.failed", c.Failed, map[string]any{"Count": formatCount(c.Failed)}) + " · " +
+		lang.N("home.pending", c.Pending+c.Sending, map[string]any{"Count": formatCount(c.Pending + c.Sending)})
 }

@@ -1,154 +1,43 @@
 package ui
 
 import (
-	"context"
 	"errors"
 	"os"
 	"regexp"
-	"strings"
-	"sync"
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/securemerge/securemerge/internal/campaign"
 )
 
-type fakeBackend struct {
-	mu        sync.Mutex
-	campaigns []*campaign.Campaign
-	err       error
-
-	window       fyne.Window // to read what the row shows while writing
-	progressSeen string
-}
-
-func (f *fakeBackend) Campaigns() ([]*campaign.Campaign, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]*campaign.Campaign(nil), f.campaigns...), f.err
-}
-
-// WriteOutbox reports two steps of progress, then marks the campaign done.
-func (f *fakeBackend) WriteOutbox(ctx context.Context, id string, progress func(campaign.Report)) (string, error) {
-	f.mu.Lock()
-	var c *campaign.Campaign
-	for _, x := range f.campaigns {
-		if x.ID == id {
-			c = x
-		}
-	}
-	f.mu.Unlock()
-	if c == nil {
-		return "", errors.New("no such campaign")
-	}
-	progress(campaign.Report{Counts: campaign.Counts{Total: 5, Sent: 2, Pending: 3}})
-	f.progressSeen = texts(f.window)
-	progress(campaign.Report{Counts: campaign.Counts{Total: 5, Sent: 5}})
-	f.mu.Lock()
-	c.Status, c.Counts = campaign.StatusDone, campaign.Counts{Total: 5, Sent: 5}
-	f.mu.Unlock()
-	return "/home/ada/.config/SecureMerge/outbox", nil
-}
-
-func (f *fakeBackend) NewCampaign(name string) (*campaign.Campaign, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	c := &campaign.Campaign{ID: name, Name: name, Status: campaign.StatusDraft}
-	f.campaigns = append([]*campaign.Campaign{c}, f.campaigns...)
-	return c, nil
-}
-
-// texts returns every label and button text shown in the window.
-func texts(w fyne.Window) string {
-	var b strings.Builder
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if !o.Visible() {
-			return
-		}
-		switch v := o.(type) {
-		case *widget.Label:
-			b.WriteString(v.Text + "\n")
-		case *widget.Button:
-			b.WriteString("[" + v.Text + "]\n")
-		case *widget.List:
-			for _, c := range test.LaidOutObjects(v) {
-				if l, ok := c.(*widget.Label); ok {
-					b.WriteString(l.Text + "\n")
-				}
-			}
-			return
-		case *fyne.Container:
-			for _, c := range v.Objects {
-				walk(c)
-			}
-		case fyne.Widget:
-			for _, c := range test.WidgetRenderer(v).Objects() {
-				walk(c)
-			}
-		}
-	}
-	walk(w.Content())
-	return b.String()
-}
-
-// newInline builds the app with background work run inline, so the window
-// has settled when a call returns.
-func newInline(a fyne.App, b Backend) *App {
-	u := New(a, b)
-	u.home.spawn = func(f func()) { f() }
-	return u
-}
-
-func TestHomeEmptyStateInvitesToCreate(t *testing.T) {
-	a := test.NewTempApp(t)
-	u := New(a, &fakeBackend{})
-	u.Window().Resize(fyne.NewSize(800, 600))
-	u.home.show(nil, nil)
-	got := texts(u.Window())
-	for _, want := range []string{"No campaigns yet", "[New campaign]", "nothing leaves this computer"} {
-		if !strings.Contains(got, want) {
-			t.Errorf("empty home shows:\n%s\nwant it to contain %q", got, want)
-		}
-	}
+func TestHomeEmptyStateSaysWhatToDo(t *testing.T) {
+	u := newTestApp(t)
+	u.Refresh()
+	mustShow(t, u.Window(), "No campaigns yet", "[Open spreadsheet]", "nothing leaves this computer", "drop")
 	if u.Window().Title() != "SecureMerge" {
 		t.Errorf("window title = %q; want SecureMerge", u.Window().Title())
 	}
 }
 
-func TestHomeListsCampaignsWithStatus(t *testing.T) {
-	a := test.NewTempApp(t)
-	b := &fakeBackend{campaigns: []*campaign.Campaign{
-		{ID: "a", Name: "December appointments", Status: campaign.StatusPaused, Counts: campaign.Counts{Total: 10, Sent: 4, Failed: 1, Pending: 5}},
-	}}
-	u := newInline(a, b)
-	u.Window().Resize(fyne.NewSize(800, 600))
+func TestHomeListsCampaignsWithStatusAndCounts(t *testing.T) {
+	u := newTestApp(t)
+	if _, err := u.svc.Create(campaign.Draft{Name: "December appointments"}); err != nil {
+		t.Fatal(err)
+	}
 	u.Refresh()
-	got := texts(u.Window())
-	for _, want := range []string{"December appointments", "Paused", "4 sent · 1 failed · 5 to send"} {
-		if !strings.Contains(got, want) {
-			t.Errorf("home shows:\n%s\nwant %q", got, want)
-		}
-	}
-	if strings.Contains(got, "No campaigns yet") {
-		t.Errorf("home shows the empty state beside a campaign:\n%s", got)
-	}
+	mustShow(t, u.Window(), "December appointments", "Draft", "No recipients yet")
+	mustNotShow(t, u.Window(), "No campaigns yet")
 }
 
 func TestHomeShowsStoreProblemWithoutRawError(t *testing.T) {
 	a := test.NewTempApp(t)
-	u := newInline(a, &fakeBackend{err: errors.New("bbolt: timeout /secret/path")})
+	u := New(a, Deps{Err: errors.New("bbolt: timeout /secret/path")})
 	u.Refresh()
-	got := texts(u.Window())
-	if !strings.Contains(got, "could not be opened") {
-		t.Errorf("home does not say the campaigns could not be opened:\n%s", got)
-	}
-	if strings.Contains(got, "bbolt") || strings.Contains(got, "/secret/path") {
-		t.Errorf("the window shows a raw Go error:\n%s", got)
-	}
+	mustShow(t, u.Window(), "could not be opened")
+	mustNotShow(t, u.Window(), "bbolt", "/secret/path")
 }
 
 func TestMetadataMatchesFyneAppToml(t *testing.T) {
@@ -177,74 +66,100 @@ func TestMetadataMatchesFyneAppToml(t *testing.T) {
 	}
 }
 
-func TestNewCampaignAppearsInList(t *testing.T) {
-	a := test.NewTempApp(t)
-	b := &fakeBackend{}
-	u := newInline(a, b)
-	u.Window().Resize(fyne.NewSize(800, 600))
+func TestNewCampaignOpensItsDataStep(t *testing.T) {
+	u := newTestApp(t)
 	u.Refresh()
-	u.home.onNew()
-	c := u.Window().Canvas()
-	var entry *widget.Entry
-	var create *widget.Button
-	for _, o := range c.Overlays().List() {
-		for _, obj := range test.LaidOutObjects(o) {
-			switch w := obj.(type) {
-			case *widget.Entry:
-				entry = w
-			case *widget.Button:
-				if w.Text == "Create" {
-					create = w
-				}
-			}
-		}
+	press(u.Window(), ctrl(fyne.KeyN))
+	name, ok := u.Window().Canvas().Focused().(*entry)
+	if !ok {
+		t.Fatalf("Ctrl+N: the focus is on %T, not in the name field", u.Window().Canvas().Focused())
 	}
-	if entry == nil || create == nil {
-		t.Fatalf("the New campaign dialog has no name entry or Create button")
+	test.Type(name, "Spring newsletter")
+	test.Tap(button(t, u.Window(), "Create"))
+	if u.open == nil || u.open.vm.c.Name != "Spring newsletter" {
+		t.Fatalf("after Create the window shows:\n%s", texts(u.Window()))
 	}
-	test.Type(entry, "Spring newsletter")
-	test.Tap(create)
-	if got := texts(u.Window()); !strings.Contains(got, "Spring newsletter") {
-		t.Errorf("after creating a campaign the home shows:\n%s", got)
+	if u.open.tabs.SelectedIndex() != stepData {
+		t.Errorf("a new campaign opens at step %d; want the Data step", u.open.tabs.SelectedIndex())
+	}
+	button(t, u.Window(), "Campaigns").OnTapped()
+	mustShow(t, u.Window(), "Spring newsletter")
+}
+
+func TestEscapeClosesTheDialog(t *testing.T) {
+	u := newTestApp(t)
+	u.Refresh()
+	press(u.Window(), ctrl(fyne.KeyN))
+	pressKey(u.Window(), fyne.KeyEscape)
+	if u.dialog != nil || len(u.Window().Canvas().Overlays().List()) != 0 {
+		t.Errorf("Escape left the dialog open:\n%s", texts(u.Window()))
 	}
 }
 
-func TestWriteOutboxFromTheHome(t *testing.T) {
-	a := test.NewTempApp(t)
-	b := &fakeBackend{campaigns: []*campaign.Campaign{
-		{ID: "s", Name: "Sample: appointment reminders", Status: campaign.StatusDraft, Settings: campaign.Settings{Mode: campaign.ModeOutbox}, Template: "To: {{ Email }}\nSubject: hi\n\nhi", Data: campaign.DataSource{Path: "list.csv"}},
-		{ID: "d", Name: "Done one", Status: campaign.StatusDone, Settings: campaign.Settings{Mode: campaign.ModeOutbox}, Template: "x", Data: campaign.DataSource{Path: "list.csv"}},
-		{ID: "e", Name: "Empty draft", Status: campaign.StatusDraft, Settings: campaign.Settings{Mode: campaign.ModeOutbox}},
-	}}
-	u := newInline(a, b)
-	b.window = u.Window()
-	u.Window().Resize(fyne.NewSize(900, 600))
+func TestHomeRenameDuplicateDeleteAndSearch(t *testing.T) {
+	u := newTestApp(t)
+	c, err := u.svc.Create(campaign.Draft{Name: "Invoices"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := u.svc.Create(campaign.Draft{Name: "Newsletter"}); err != nil {
+		t.Fatal(err)
+	}
 	u.Refresh()
-	var buttons []*widget.Button
-	for _, o := range test.LaidOutObjects(u.home.list) {
-		if btn, ok := o.(*widget.Button); ok && btn.Text == "Write to outbox" && btn.Visible() {
-			buttons = append(buttons, btn)
-		}
+
+	u.home.onRename(c)
+	f := u.Window().Canvas().Focused().(*entry)
+	f.SetText("")
+	test.Type(f, "Invoices 2026")
+	test.Tap(button(t, u.Window(), "Rename"))
+	mustShow(t, u.Window(), "Invoices 2026")
+
+	c, _ = u.svc.Campaign(c.ID)
+	u.home.onDuplicate(c)
+	mustShow(t, u.Window(), "Copy of Invoices 2026")
+
+	test.Type(u.home.search, "news")
+	mustShow(t, u.Window(), "Newsletter")
+	mustNotShow(t, u.Window(), "Invoices 2026")
+	u.home.search.SetText("nothing like it")
+	mustShow(t, u.Window(), "No campaign matches")
+	u.home.search.SetText("")
+
+	u.home.onDelete(c)
+	mustShow(t, u.Window(), "Delete “Invoices 2026”?")
+	test.Tap(button(t, u.Window(), "Delete"))
+	if _, err := u.svc.Campaign(c.ID); !errors.Is(err, campaign.ErrNotFound) {
+		t.Errorf("after Delete the campaign is still there (%v)", err)
 	}
-	if len(buttons) != 1 {
-		t.Fatalf("%d visible Write to outbox buttons; want 1 (the done campaign has nothing left to write, the empty draft nothing to write yet)", len(buttons))
+	mustNotShow(t, u.Window(), "\nInvoices 2026\n")
+	mustShow(t, u.Window(), "Copy of Invoices 2026", "Newsletter")
+}
+
+func TestDroppedSpreadsheetBecomesACampaign(t *testing.T) {
+	u := newTestApp(t)
+	u.Refresh()
+	p := u.writeFile(t, "members.csv", "Name,Email\nAda,ada@example.com\n")
+	u.onDropped(fyne.NewPos(10, 10), []fyne.URI{storage.NewFileURI(p)})
+	if u.open == nil {
+		t.Fatalf("dropping a spreadsheet opened nothing:\n%s", texts(u.Window()))
 	}
-	test.Tap(buttons[0])
-	if !strings.Contains(b.progressSeen, "2 of 5 messages written") {
-		t.Errorf("while writing the row shows:\n%s", b.progressSeen)
+	if got := u.open.vm.c; got.Name != "members" || got.Data.Path != p {
+		t.Errorf("the dropped file made campaign %q on %q", got.Name, got.Data.Path)
 	}
-	var shown string
-	for _, o := range u.Window().Canvas().Overlays().List() {
-		for _, obj := range test.LaidOutObjects(o) {
-			if l, ok := obj.(*widget.Label); ok {
-				shown += l.Text + "\n"
-			}
-		}
+	if u.open.vm.spec.To != "{{ Email }}" {
+		t.Errorf("the To column was not preselected: To = %q", u.open.vm.spec.To)
 	}
-	if !strings.Contains(shown, "/home/ada/.config/SecureMerge/outbox") {
-		t.Errorf("after writing, the dialog says:\n%s\nwant the folder", shown)
-	}
-	if got := texts(u.Window()); !strings.Contains(got, "5 sent") {
-		t.Errorf("after writing the list shows:\n%s", got)
+	u.showHome()
+	u.onDropped(fyne.NewPos(10, 10), []fyne.URI{storage.NewFileURI(u.writeFile(t, "notes.pdf", "%PDF"))})
+	mustShow(t, u.Window(), "not a spreadsheet")
+}
+
+func TestWindowSizeIsRemembered(t *testing.T) {
+	u := newTestApp(t)
+	u.Window().Resize(fyne.NewSize(900, 610))
+	u.rememberSize()
+	if got := u.rememberedSize(); got != fyne.NewSize(900, 610) {
+		t.Errorf("remembered size %v; want 900x610", got)
 	}
 }
+

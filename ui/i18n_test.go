@@ -31,6 +31,12 @@ func TestTranslationsComplete(t *testing.T) {
 	for _, s := range []string{"draft", "sending", "paused", "done", "cancelled"} {
 		used["status."+s] = true
 	}
+	for _, e := range errorKeys {
+		used[e.key] = true
+	}
+	for _, k := range shortcutKeys {
+		used[k.what] = true
+	}
 	for _, c := range campaign.ReasonCodes {
 		used["reason."+string(c)] = true
 	}

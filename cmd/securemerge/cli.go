@@ -42,6 +42,9 @@ type Main struct {
 	GUI func(ctx context.Context, m *Main) int
 
 	args []string // the command line Run was given, for a crash report's scrubber
+	// open is the spreadsheet and template `securemerge FILE [--template
+	// FILE]` opens the window on.
+	open struct{ data, template string }
 }
 
 // command is one subcommand.
@@ -102,6 +105,9 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		if c.name == name {
 			return c.run(m, ctx, args[1:])
 		}
+	}
+	if looksLikeFile(name) {
+		return m.runOpen(ctx, args)
 	}
 	fmt.Fprintf(m.Stderr, "securemerge: unknown command %q\n", name)
 	if s := suggestCommand(name, m.commands()); s != "" {

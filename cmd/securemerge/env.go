@@ -65,9 +65,9 @@ func (d *dataFlags) source() campaign.DataSource {
 // openRows opens the data file as the flags describe it; the caller
 // closes the reader.
 func (d *dataFlags) openRows() (*sheet.Reader, error) {
-	delim, err := parseDelimiter(d.delimiter)
+	delim, err := sheet.ParseDelimiter(d.delimiter)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("--%w", err)
 	}
 	return sheet.Open(d.data, sheet.Options{Sheet: d.sheet, Encoding: d.encoding, Delimiter: delim, Locale: firstNonEmpty(d.locale, d.envLocale)})
 }

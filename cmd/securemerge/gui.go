@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/securemerge/securemerge/assets"
 	"github.com/securemerge/securemerge/internal/campaign"
@@ -22,59 +22,41 @@ func runGUI(ctx context.Context, m *Main) int {
 		return exitFailure
 	}
 	dir, err := m.dataDir("")
-	b := &backend{dataDir: dir}
+	var db *store.DB
+	deps := ui.Deps{DataFolder: dir}
 	if err == nil {
-		b.db, err = store.Open(dir, store.Options{})
-	}
-	if err == nil {
-		b.svc = m.service(b.db, dir, "")
+		db, err = store.Open(dir, store.Options{})
 	}
 	if err != nil {
 		// The window still opens and says what is wrong: a double-clicked
 		// app that vanishes silently is worse.
 		fmt.Fprintf(m.Stderr, "securemerge: %v\n", err)
-		b.err = err
+		deps.Err = err
 	} else {
+		svc := m.service(db, dir, "")
+		deps.Campaigns = svc
 		// The jobs stop (their requests in flight journaled) before the
 		// database closes: deferred calls run last first.
-		defer b.db.Close()
-		defer b.svc.Close()
-		if err := addSample(b.db, dir); err != nil {
+		defer db.Close()
+		defer svc.Close()
+		if err := addSample(db, dir, svc.Settings().Language, m.language()); err != nil {
 			fmt.Fprintf(m.Stderr, "securemerge: sample campaign: %v\n", err)
 		}
 	}
-	ui.Run(ctx, b)
+	ui.Run(ctx, deps, ui.Open{Data: m.open.data, Template: m.open.template})
 	return exitOK
 }
 
-// backend serves the window from the local database.
-type backend struct {
-	db      *store.DB
-	svc     *campaign.Service
-	dataDir string
-	err     error // why the database could not be opened
-}
-
-func (b *backend) Campaigns() ([]*campaign.Campaign, error) {
-	if b.err != nil {
-		return nil, b.err
-	}
-	return b.svc.Campaigns()
-}
-
-func (b *backend) NewCampaign(name string) (*campaign.Campaign, error) {
-	if b.err != nil {
-		return nil, b.err
-	}
-	return b.svc.Create(campaign.Draft{Name: name, Settings: campaign.Settings{Mode: campaign.ModeOutbox}})
-}
+var _ ui.Campaigns = (*campaign.Service)(nil)
 
 const sampleSetting = "sample.created"
 
 // addSample gives a new user something to open: the sample spreadsheet and
 // template are copied into the data folder and a draft campaign that writes
 // to the app's own outbox is created, once.
-func addSample(db *store.DB, dataDir string) error {
+// Its name and texts are in the window's language: the language setting,
+// else the system's.
+func addSample(db *store.DB, dataDir, setting, system string) error {
 	if v, _ := db.Setting(sampleSetting); v != "" {
 		return nil
 	}
@@ -96,15 +78,20 @@ func addSample(db *store.DB, dataDir string) error {
 	if err != nil {
 		return err
 	}
-	tpl, err := fs.ReadFile(sample, "invitation.tpl")
+	name, file := "Sample: appointment reminders", "invitation.tpl"
+	if firstNonEmpty(setting, system) == "fr" {
+		name, file = "Exemple : rappels de rendez-vous", "invitation.fr.tpl"
+	}
+	tpl, err := fs.ReadFile(sample, file)
 	if err != nil {
 		return err
 	}
 	c := &campaign.Campaign{
-		Name:     "Sample: appointment reminders",
-		Template: string(tpl),
-		Data:     campaign.DataSource{Path: filepath.Join(dir, "recipients.csv")},
-		Settings: campaign.Settings{Mode: campaign.ModeOutbox, AttachDir: dir},
+		Name:         name,
+		TemplateName: file,
+		Template:     string(tpl),
+		Data:         campaign.DataSource{Path: filepath.Join(dir, "recipients.csv")},
+		Settings:     campaign.Settings{Mode: campaign.ModeOutbox, AttachDir: dir},
 	}
 	if err := db.CreateCampaign(c); err != nil {
 		return err
@@ -112,32 +99,46 @@ func addSample(db *store.DB, dataDir string) error {
 	return db.SetSetting(sampleSetting, c.ID)
 }
 
-// WriteOutbox writes campaign id to its outbox folder (the app's own when
-// none was chosen) through the application layer the command line uses,
-// and returns where the messages are.
-func (b *backend) WriteOutbox(ctx context.Context, id string, progress func(campaign.Report)) (string, error) {
-	if b.err != nil {
-		return "", b.err
+// looksLikeFile says a first argument that is no command names a file to
+// open: what the system passes for "Open with" or a file dropped on the
+// app's icon (a path, or a name with a spreadsheet's extension).
+func looksLikeFile(arg string) bool {
+	if strings.HasPrefix(arg, "-") {
+		return false
 	}
-	c, err := b.svc.Campaign(id)
-	if err != nil {
-		return "", err
+	if strings.ContainsAny(arg, `/\`) || filepath.Ext(arg) != "" {
+		return true
 	}
-	job, rep, err := b.svc.Start(ctx, id, campaign.PlanOptions{}, campaign.StartOptions{Progress: progressFunc(progress)})
-	if errors.Is(err, campaign.ErrInvalid) && rep != nil {
-		return "", fmt.Errorf("%w: %d errors", campaign.ErrInvalid, len(rep.Errors()))
-	}
-	if err != nil {
-		return "", err
-	}
-	return b.svc.OutboxFolder(c), job.Wait()
+	_, err := os.Stat(arg)
+	return err == nil
 }
 
-// progressFunc adapts a function to campaign.Progress.
-type progressFunc func(campaign.Report)
-
-func (f progressFunc) Progress(r campaign.Report) {
-	if f != nil {
-		f(r)
+// runOpen is `securemerge FILE [--template FILE]`: the window, opened on a
+// new draft campaign with that spreadsheet at its Data step.
+func (m *Main) runOpen(ctx context.Context, args []string) int {
+	fs := m.flags("FILE", "[--template FILE]", "Open the window on a new campaign with the spreadsheet FILE (and its message from --template).")
+	tpl := fs.String("template", "", "template `FILE` with the message (DESIGN §8 format)")
+	// The file comes first ("Open with" passes only it); flags may follow.
+	if code := parse(fs, args[1:]); code >= 0 {
+		return code
 	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(m.Stderr, "securemerge: one spreadsheet at a time (got %q too)\n", fs.Arg(0))
+		return exitUsage
+	}
+	for _, f := range []string{args[0], *tpl} {
+		if f == "" {
+			continue
+		}
+		if fi, err := os.Stat(f); err != nil || fi.IsDir() {
+			fmt.Fprintf(m.Stderr, "securemerge: %s: no such file\n", f)
+			return exitUsage
+		}
+	}
+	m.open.data, m.open.template = args[0], *tpl
+	gui := m.GUI
+	if gui == nil {
+		gui = runGUI
+	}
+	return gui(ctx, m)
 }

@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"io"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/securemerge/securemerge/internal/campaign"
@@ -19,7 +22,7 @@ func TestSampleCampaignWorksWithNoAccount(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 0; i < 2; i++ {
-		if err := addSample(db, dir); err != nil {
+		if err := addSample(db, dir, "", "en"); err != nil {
 			t.Fatalf("addSample: %v", err)
 		}
 	}
@@ -41,34 +44,42 @@ func TestSampleCampaignWorksWithNoAccount(t *testing.T) {
 	}
 }
 
-// TestWindowWritesSampleToOutbox drives the window's backend the way the
-// home screen's "Write to outbox" button does.
-func TestWindowWritesSampleToOutbox(t *testing.T) {
+// TestSampleSpeaksTheWindowsLanguage: a French window opens on a French
+// sample, whose message is in French too.
+func TestSampleSpeaksTheWindowsLanguage(t *testing.T) {
 	dir := t.TempDir()
 	db, err := store.Open(dir, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if err := addSample(db, dir); err != nil {
+	if err := addSample(db, dir, "", "fr"); err != nil {
 		t.Fatal(err)
 	}
 	list, _ := db.Campaigns()
-	b := &backend{db: db, dataDir: dir, svc: (&Main{}).service(db, dir, "")}
-	defer b.svc.Close()
-	var last campaign.Report
-	folder, err := b.WriteOutbox(context.Background(), list[0].ID, func(r campaign.Report) { last = r })
-	if err != nil {
-		t.Fatalf("WriteOutbox: %v", err)
+	if len(list) != 1 || list[0].Name != "Exemple : rappels de rendez-vous" || !strings.Contains(list[0].Template, "Bonjour") {
+		t.Fatalf("the French sample is %+v", list)
 	}
-	if folder != filepath.Join(dir, store.OutboxName, "Sample - appointment reminders") || countEML(t, folder) != 5 {
-		t.Errorf("WriteOutbox wrote %d messages into %s", countEML(t, folder), folder)
+}
+
+func TestOpenFileArgumentsReachTheWindow(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "list.csv")
+	tpl := filepath.Join(dir, "invite.tpl")
+	for _, f := range []string{data, tpl} {
+		if err := os.WriteFile(f, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if last.Sent != 5 || last.Pending != 0 {
-		t.Errorf("last progress = %+v; want 5 sent, none pending", last.Counts)
+	var got [2]string
+	m := &Main{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" },
+		GUI: func(_ context.Context, m *Main) int { got = [2]string{m.open.data, m.open.template}; return exitOK }}
+	if code := m.Run(context.Background(), []string{data, "--template", tpl}); code != exitOK || got != [2]string{data, tpl} {
+		t.Errorf("securemerge FILE --template FILE: exit %d, window opened on %q", code, got)
 	}
-	c, _ := db.Campaign(list[0].ID)
-	if c.Status != campaign.StatusDone {
-		t.Errorf("sample campaign is %s after writing", c.Status)
+	var errs strings.Builder
+	m.Stderr = &errs
+	if code := m.Run(context.Background(), []string{filepath.Join(dir, "missing.xlsx")}); code != exitUsage || !strings.Contains(errs.String(), "no such file") {
+		t.Errorf("a missing file: exit %d, %q", code, errs.String())
 	}
 }

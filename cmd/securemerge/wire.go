@@ -23,7 +23,6 @@ import (
 // The adapters implement what the application layer asks for.
 var (
 	_ campaign.Store   = (*store.DB)(nil)
-	_ campaign.Sources = sheetSources{}
 	_ campaign.Senders = (*senders)(nil)
 	_ campaign.Mailbox = (*mailbox)(nil)
 )
@@ -33,7 +32,7 @@ var (
 // the mailbox as senders, the free plan's footer.
 func (m *Main) service(db *store.DB, dataDir, locale string) *campaign.Service {
 	svc := &campaign.Service{
-		Sources:   sheetSources{locale: firstNonEmpty(locale, m.envLocale())},
+		Sources:   sheet.Sources{Locale: firstNonEmpty(locale, m.envLocale())},
 		Senders:   &senders{m: m, dataDir: dataDir},
 		OutboxDir: filepath.Join(dataDir, store.OutboxName),
 		Language:  m.language(),
@@ -99,47 +98,6 @@ func (m *Main) language() string {
 // freeFooter is the promotional footer of the free plan (DESIGN.md §7).
 func freeFooter() *merge.Footer {
 	return &merge.Footer{Text: assets.FooterText, HTML: assets.FooterHTML}
-}
-
-// sheetSources opens data sources with internal/sheet.
-type sheetSources struct{ locale string }
-
-func (s sheetSources) Open(d campaign.DataSource) (campaign.Rows, error) {
-	f := dataFlags{data: d.Path, sheet: d.Sheet, encoding: d.Encoding, delimiter: d.Delimiter, locale: s.locale}
-	r, err := f.openRows()
-	if err != nil {
-		return nil, err
-	}
-	return sheetRows{r}, nil
-}
-
-// sheetRows is a sheet.Reader as campaign.Rows.
-type sheetRows struct{ *sheet.Reader }
-
-func (r sheetRows) Warnings() []merge.Problem {
-	ws := r.Info().Warnings
-	out := make([]merge.Problem, len(ws))
-	for i, w := range ws {
-		out[i] = merge.Problem{Severity: merge.Warning, Line: w.Row, Code: "data", Msg: w.Message}
-	}
-	return out
-}
-
-// parseDelimiter reads the --delimiter value: , ; tab or |, or "" to detect.
-func parseDelimiter(s string) (rune, error) {
-	switch strings.ToLower(s) {
-	case "":
-		return 0, nil
-	case ",", "comma":
-		return ',', nil
-	case ";", "semicolon":
-		return ';', nil
-	case "tab", "\\t", "\t":
-		return '\t', nil
-	case "|", "pipe":
-		return '|', nil
-	}
-	return 0, fmt.Errorf("--delimiter %q: use , ; tab or |", s)
 }
 
 // senders builds the outbox and the mailbox senders.

@@ -24,6 +24,17 @@ type Rows interface {
 	Close() error
 }
 
+// SourceInfo describes a data file as it was read: its format, the sheet
+// read and the others, and for CSV the encoding and delimiter found. A
+// Rows that knows them has a Source() SourceInfo method.
+type SourceInfo struct {
+	Format    string   // "xlsx", "ods" or "csv"
+	Sheet     string   // the sheet read
+	Sheets    []string // every sheet, in workbook order
+	Encoding  string   // csv only
+	Delimiter string   // csv only: "," ";" "\t" or "|"
+}
+
 // Sources opens a campaign's data source. Implementations are safe for
 // concurrent use.
 type Sources interface {

@@ -102,3 +102,25 @@ func (s *Service) SetSetting(key, value string) error {
 func unknownSetting(key string) error {
 	return fmt.Errorf("no setting %q: the settings are %s", key, strings.Join(SettingKeys, ", "))
 }
+
+// uiPrefix keeps the window's own state apart from the settings people
+// set, in the same store (so export and erase cover it).
+const uiPrefix = "ui."
+
+// Recall returns a piece of the window's state (its size, the folder
+// last opened) that Remember kept; "" when there is none.
+func (s *Service) Recall(key string) string {
+	if s.Store == nil {
+		return ""
+	}
+	v, _ := s.Store.Setting(uiPrefix + key)
+	return v
+}
+
+// Remember keeps a piece of the window's state.
+func (s *Service) Remember(key, value string) error {
+	if s.Store == nil {
+		return nil
+	}
+	return s.Store.SetSetting(uiPrefix+key, value)
+}

@@ -32,6 +32,7 @@ type Table struct {
 	stamp fileStamp
 
 	cols  []string
+	info  SourceInfo
 	first chan struct{}
 
 	mu        sync.Mutex
@@ -82,6 +83,9 @@ func (s *Service) Table(d DataSource) (*Table, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	t := &Table{svc: s, src: d, stamp: stamp, cols: rows.Columns(), first: make(chan struct{}), stop: cancel}
 	t.changed = sync.NewCond(&t.mu)
+	if si, ok := rows.(interface{ Source() SourceInfo }); ok {
+		t.info = si.Source()
+	}
 	s.mu.Lock()
 	if s.tables == nil {
 		s.tables = map[string]*Table{}
@@ -155,6 +159,9 @@ func (t *Table) end(err error, truncated bool) {
 
 // Columns is the header as read.
 func (t *Table) Columns() []string { return t.cols }
+
+// Source describes the file as it was opened (sheets, encoding, delimiter).
+func (t *Table) Source() SourceInfo { return t.info }
 
 // First is closed when the first 100 rows are ready, or the file ended.
 func (t *Table) First() <-chan struct{} { return t.first }

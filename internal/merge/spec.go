@@ -86,7 +86,14 @@ var specHeaders = []string{"From", "To", "Cc", "Bcc", "Reply-To", "Subject", "At
 // CRLF line endings and a UTF-8 byte order mark are accepted. To and Subject
 // are required; the body may be empty (Validate warns). Errors are
 // *SpecError values located by line and wrap ErrSpec.
-func ParseSpec(r io.Reader, name string) (*Spec, error) {
+func ParseSpec(r io.Reader, name string) (*Spec, error) { return parseSpec(r, name, false) }
+
+// ParseDraft reads a template that is still being written (the window's
+// Message step): as ParseSpec, except that To and Subject may be missing
+// or empty. Validate then reports them as the row problems they are.
+func ParseDraft(r io.Reader, name string) (*Spec, error) { return parseSpec(r, name, true) }
+
+func parseSpec(r io.Reader, name string, draft bool) (*Spec, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxSpecSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
@@ -177,10 +184,10 @@ func ParseSpec(r io.Reader, name string) (*Spec, error) {
 	if _, ok := seen["List"]; ok && len(s.Lists) == 0 {
 		return nil, &SpecError{File: name, Line: s.Lines["List"], Msg: "List: names no column (write the columns that hold several addresses, separated by commas)"}
 	}
-	if _, ok := seen["To"]; !ok || s.To == "" {
+	if _, ok := seen["To"]; (!ok || s.To == "") && !draft {
 		return nil, &SpecError{File: name, Line: seen["To"], Msg: "missing To: header (who receives each message)"}
 	}
-	if _, ok := seen["Subject"]; !ok {
+	if _, ok := seen["Subject"]; !ok && !draft {
 		return nil, &SpecError{File: name, Msg: "missing Subject: header"}
 	}
 	for i, a := range s.Attachments {

@@ -1,0 +1,195 @@
+package ui
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/securemerge/securemerge/internal/campaign"
+	"github.com/securemerge/securemerge/internal/sheet"
+	"github.com/securemerge/securemerge/internal/store"
+)
+
+// testApp is the window over the real application layer: a bbolt file in
+// a temporary folder, spreadsheets read by internal/sheet, background work
+// run inline so that a test reads the window once it settled.
+type testApp struct {
+	*App
+	svc *campaign.Service
+	dir string
+}
+
+func newTestApp(t *testing.T) *testApp {
+	t.Helper()
+	a := test.NewTempApp(t)
+	dir := t.TempDir()
+	db, err := store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := &campaign.Service{Store: db, Sources: sheet.Sources{Locale: "en-GB"}, OutboxDir: filepath.Join(dir, "outbox")}
+	t.Cleanup(func() { svc.Close(); db.Close() })
+	u := New(a, Deps{Campaigns: svc, DataFolder: dir})
+	u.work.spawn = func(f func()) { f() }
+	u.Window().Resize(fyne.NewSize(1100, 720))
+	return &testApp{App: u, svc: svc, dir: dir}
+}
+
+// writeFile writes a file into the app's temporary folder.
+func (ta *testApp) writeFile(t *testing.T, name, text string) string {
+	t.Helper()
+	p := filepath.Join(ta.dir, name)
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// texts returns every label, button, entry and table cell text shown in
+// the window (and its dialogs), one per line.
+func texts(w fyne.Window) string {
+	var b strings.Builder
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if o == nil || !o.Visible() {
+			return
+		}
+		switch v := o.(type) {
+		case *widget.Label:
+			b.WriteString(v.Text + "\n")
+			return
+		case *widget.Button:
+			b.WriteString("[" + v.Text + "]\n")
+			return
+		case *widget.Hyperlink:
+			b.WriteString("<" + v.Text + ">\n")
+			return
+		case *widget.Entry:
+			b.WriteString("{" + v.Text + "}\n")
+			return
+		case *entry:
+			b.WriteString("{" + v.Text + "}\n")
+			return
+		case *widget.RichText:
+			b.WriteString(v.String() + "\n")
+			return
+		case *widget.Check:
+			b.WriteString("(" + v.Text + ")\n")
+			return
+		case *widget.Select:
+			b.WriteString("<" + v.Selected + ">\n")
+			return
+		case *widget.List, *widget.Table, *widget.GridWrap:
+			// Their rows sit in a scroller the renderer walk does not reach.
+			for _, c := range test.LaidOutObjects(v) {
+				switch l := c.(type) {
+				case *widget.Label:
+					if l.Visible() {
+						b.WriteString(l.Text + "\n")
+					}
+				case *widget.RichText:
+					b.WriteString(l.String() + "\n")
+				case *homeRow:
+					walk(l.Container)
+				}
+			}
+			return
+		case *fyne.Container:
+			for _, c := range v.Objects {
+				walk(c)
+			}
+			return
+		case fyne.Widget:
+			for _, c := range test.WidgetRenderer(v).Objects() {
+				walk(c)
+			}
+		}
+	}
+	walk(w.Content())
+	for _, o := range w.Canvas().Overlays().List() {
+		walk(o)
+	}
+	return b.String()
+}
+
+// mustShow fails unless the window shows every want.
+func mustShow(t *testing.T, w fyne.Window, want ...string) {
+	t.Helper()
+	got := texts(w)
+	for _, s := range want {
+		if !strings.Contains(got, s) {
+			t.Errorf("the window shows:\n%s\nwant it to show %q", got, s)
+		}
+	}
+}
+
+// mustNotShow fails when the window shows any of these.
+func mustNotShow(t *testing.T, w fyne.Window, not ...string) {
+	t.Helper()
+	got := texts(w)
+	for _, s := range not {
+		if strings.Contains(got, s) {
+			t.Errorf("the window shows %q:\n%s", s, got)
+		}
+	}
+}
+
+// button finds a visible button by its text, in the window or a dialog.
+func button(t *testing.T, w fyne.Window, text string) *widget.Button {
+	t.Helper()
+	var found *widget.Button
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if found != nil || o == nil || !o.Visible() {
+			return
+		}
+		switch v := o.(type) {
+		case *widget.Button:
+			if v.Text == text {
+				found = v
+			}
+			return
+		case *fyne.Container:
+			for _, c := range v.Objects {
+				walk(c)
+			}
+			return
+		case fyne.Widget:
+			for _, c := range test.WidgetRenderer(v).Objects() {
+				walk(c)
+			}
+		}
+	}
+	for _, o := range w.Canvas().Overlays().List() {
+		walk(o)
+	}
+	walk(w.Content())
+	if found == nil {
+		t.Fatalf("no button %q in the window:\n%s", text, texts(w))
+	}
+	return found
+}
+
+// press types a shortcut as the keyboard would, wherever the focus is.
+func press(w fyne.Window, s fyne.Shortcut) {
+	if f, ok := w.Canvas().Focused().(fyne.Shortcutable); ok {
+		f.TypedShortcut(s)
+		return
+	}
+	w.Canvas().(interface{ TypedShortcut(fyne.Shortcut) }).TypedShortcut(s)
+}
+
+// pressKey types a bare key (F1, Escape) wherever the focus is.
+func pressKey(w fyne.Window, name fyne.KeyName) {
+	ev := &fyne.KeyEvent{Name: name}
+	if f := w.Canvas().Focused(); f != nil {
+		f.TypedKey(ev)
+		return
+	}
+	w.Canvas().(interface{ OnTypedKey() func(*fyne.KeyEvent) }).OnTypedKey()(ev)
+}
