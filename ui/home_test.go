@@ -162,4 +162,3 @@ func TestWindowSizeIsRemembered(t *testing.T) {
 		t.Errorf("remembered size %v; want 900x610", got)
 	}
 }
-
