@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -192,4 +193,37 @@ func pressKey(w fyne.Window, name fyne.KeyName) {
 		return
 	}
 	w.Canvas().(interface{ OnTypedKey() func(*fyne.KeyEvent) }).OnTypedKey()(ev)
+}
+
+// update rewrites the markup goldens: go test ./ui -run X -update.
+var update = flag.Bool("update", false, "rewrite the markup goldens in testdata/")
+
+// golden compares the window with testdata/name (Fyne's markup); with
+// -update it writes what the window renders now as the new golden.
+func golden(t *testing.T, name string, w fyne.Window) {
+	t.Helper()
+	if *update {
+		p := filepath.Join("testdata", name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(test.RenderToMarkup(w.Canvas())), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	test.AssertRendersToMarkup(t, name, w.Canvas())
+}
+
+// inFrench makes the window French for one test: the OS locale as the
+// window reads it, then the translations again; English after the test.
+func inFrench(t *testing.T) {
+	t.Setenv("LC_ALL", "fr_FR.UTF-8")
+	t.Setenv("LANG", "fr_FR.UTF-8")
+	useLanguage("")
+	t.Cleanup(func() {
+		os.Unsetenv("LC_ALL")
+		os.Setenv("LANG", "C.UTF-8")
+		useLanguage("")
+	})
 }

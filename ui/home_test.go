@@ -5,6 +5,7 @@ import (
 	"os"
 	"regexp"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/storage"
@@ -160,5 +161,25 @@ func TestWindowSizeIsRemembered(t *testing.T) {
 	u.rememberSize()
 	if got := u.rememberedSize(); got != fyne.NewSize(900, 610) {
 		t.Errorf("remembered size %v; want 900x610", got)
+	}
+}
+
+func TestHomeGoldens(t *testing.T) {
+	for _, l := range []string{"en", "fr"} {
+		t.Run(l, func(t *testing.T) {
+			if l == "fr" {
+				inFrench(t)
+			}
+			u := newTestApp(t)
+			u.home.now = func() time.Time { return time.Date(2026, 12, 1, 15, 0, 0, 0, time.Local) }
+			u.Refresh()
+			golden(t, "home/empty."+l+".xml", u.Window())
+			_, err := u.svc.Create(campaign.Draft{Name: "December appointments"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			u.Refresh()
+			mustShow(t, u.Window(), map[string]string{"en": "No recipients yet", "fr": "Pas encore de destinataires"}[l])
+		})
 	}
 }
