@@ -34,6 +34,12 @@ func TestTranslationsComplete(t *testing.T) {
 	for _, e := range errorKeys {
 		used[e.key] = true
 	}
+	for _, c := range problemCodes {
+		used["problem."+c] = true
+	}
+	for _, f := range fieldNames {
+		used["field."+f] = true
+	}
 	for _, k := range shortcutKeys {
 		used[k.what] = true
 	}

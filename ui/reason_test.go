@@ -1,10 +1,12 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/securemerge/securemerge/internal/campaign"
+	"github.com/securemerge/securemerge/internal/merge"
 )
 
 // inLanguage loads the translations for the system language lang, as the
@@ -58,5 +60,18 @@ func TestCountsTakeTheirPluralForm(t *testing.T) {
 		if got := countsText(tc.c); got != tc.want {
 			t.Errorf("countsText(%+v) in %s = %q; want %q", tc.c, tc.lang, got, tc.want)
 		}
+	}
+}
+
+func TestProblemsInTheWindowsLanguage(t *testing.T) {
+	inFrench(t)
+	p := merge.Problem{Severity: merge.Warning, Line: 4, Field: "Subject", Code: merge.CodeEmptyValue, Msg: `column "Prénom" is empty and has no default`, Args: map[string]string{"column": "Prénom"}}
+	if got, want := problemText(p), "Objet : « Prénom » est vide et n’a pas de valeur par défaut"; got != want {
+		t.Errorf("problemText = %q; want %q", got, want)
+	}
+	_, err := merge.NewMerger(&merge.Spec{To: "{{ Email }}", Subject: "x", Body: "Bonjour {{ Prenom }}"}, merge.NewHeader([]string{"Email", "Prénom"}), merge.Options{DefaultFrom: "me@example.com"})
+	got := templateErrorTexts(err)
+	if len(got) != 1 || !strings.Contains(got[0], "vouliez-vous dire « Prénom »") || !strings.Contains(got[0], "ligne 1, colonne") {
+		t.Errorf("template error in French = %q", got)
 	}
 }
