@@ -95,8 +95,6 @@ func texts(w fyne.Window) string {
 					}
 				case *widget.RichText:
 					b.WriteString(l.String() + "\n")
-				case *homeRow:
-					walk(l.Container)
 				}
 			}
 			return

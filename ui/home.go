@@ -99,19 +99,28 @@ func (h *home) newRow() fyne.CanvasObject {
 	counts := widget.NewLabel("")
 	status := widget.NewLabel("")
 	changed := widget.NewLabel("")
-	changed.Importance = widget.LowImportance
+	changed.Alignment = fyne.TextAlignTrailing
+	status.Alignment = fyne.TextAlignTrailing
+	status.TextStyle.Bold = true
 	menu := widget.NewButtonWithIcon("", theme.MoreVerticalIcon(), nil)
 	menu.Importance = widget.LowImportance
-	return &homeRow{name: name, counts: counts, status: status, changed: changed, menu: menu,
-		Container: container.NewBorder(nil, nil, nil, container.NewHBox(status, changed, menu), container.NewVBox(name, counts))}
+	r := &homeRow{name: name, counts: counts, status: status, changed: changed, menu: menu,
+		content: container.NewBorder(nil, nil, nil,
+			container.NewHBox(container.NewVBox(status, changed), container.NewCenter(menu)),
+			container.NewVBox(name, counts))}
+	r.ExtendBaseWidget(r)
+	return r
 }
 
 // homeRow names the parts of a row, so updating one is not positional.
 type homeRow struct {
-	*fyne.Container
+	widget.BaseWidget
+	content                       *fyne.Container
 	name, counts, status, changed *widget.Label
 	menu                          *widget.Button
 }
+
+func (r *homeRow) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(r.content) }
 
 func (h *home) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	if id >= len(h.shown) {
@@ -120,9 +129,9 @@ func (h *home) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	c := h.shown[id]
 	r := o.(*homeRow)
 	r.name.SetText(c.Name)
-	r.counts.SetText(countsText(c.Counts))
+	r.counts.SetText(countsText(c))
 	r.status.SetText(statusText(c.Status))
-	r.changed.SetText(formatWhen(c.Updated, h.now()))
+	r.changed.SetText(lang.L("home.changed", map[string]any{"When": formatWhen(c.Updated, h.now())}))
 	r.menu.OnTapped = func() { h.showMenu(c, r.menu) }
 }
 
@@ -301,8 +310,14 @@ func statusText(s campaign.Status) string {
 	return lang.L("status." + string(s))
 }
 
-func countsText(c campaign.Counts) string {
+// countsText is what a campaign has done: its counts once started, else
+// the spreadsheet it will send to.
+func countsText(cp *campaign.Campaign) string {
+	c := cp.Counts
 	if c.Total == 0 {
+		if cp.Data.Path != "" {
+			return lang.L("home.notstarted", map[string]any{"File": dataName(cp.Data)})
+		}
 		return lang.L("home.norecipients")
 	}
 	// Each count takes its own plural form: "1 envoyé", "2 envoyés".

@@ -55,9 +55,10 @@ func TestCountsTakeTheirPluralForm(t *testing.T) {
 		{"fr_FR.UTF-8", campaign.Counts{Total: 3, Sent: 1, Failed: 2}, "1 envoyé · 2 en échec · 0 à envoyer"},
 		{"fr_FR.UTF-8", campaign.Counts{Total: 5, Sent: 2, Pending: 3}, "2 envoyés · 0 en échec · 3 à envoyer"},
 		{"en_US.UTF-8", campaign.Counts{Total: 5, Sent: 1, Pending: 4}, "1 sent · 0 failed · 4 to send"},
+		{"fr_FR.UTF-8", campaign.Counts{Total: 12500, Sent: 12500}, "12\u202f500 envoyés · 0 en échec · 0 à envoyer"},
 	} {
 		inLanguage(t, tc.lang)
-		if got := countsText(tc.c); got != tc.want {
+		if got := countsText(&campaign.Campaign{Counts: tc.c}); got != tc.want {
 			t.Errorf("countsText(%+v) in %s = %q; want %q", tc.c, tc.lang, got, tc.want)
 		}
 	}
