@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # smoke.sh starts the real securemerge binary under Xvfb, waits up to 10 s for
 # a window titled "SecureMerge", takes a screenshot and fails if it is blank.
+# Then it starts `securemerge list.xlsx --template invite.tpl` (the demo
+# campaign in testdata/demo), waits for the window to open on that campaign,
+# goes to the Preview step with Ctrl+3 and to the next recipient with
+# Ctrl+Right, and fails unless each screen renders and differs from the last.
 # Usage: scripts/smoke.sh [BINARY] (default ./securemerge; built if missing)
 set -euo pipefail
 bin=${1:-./securemerge}
@@ -45,3 +49,35 @@ if [ "$colors" -lt 16 ]; then
   echo "smoke: the screenshot is blank ($colors colours): $out/screenshot.png"; exit 1
 fi
 echo "smoke: window \"SecureMerge\" opened; screenshot $out/screenshot.png has $colors colours"
+kill "$app" 2>/dev/null; wait "$app" 2>/dev/null || true
+app=""
+
+# The window opened on a spreadsheet, driven by the keyboard.
+here=$(cd "$(dirname "$0")/.." && pwd)
+SECUREMERGE_DATA_DIR=$data LIBGL_ALWAYS_SOFTWARE=1 "$bin" "$here/testdata/demo/list.xlsx" --template "$here/testdata/demo/invite.tpl" >"$out/app-open.log" 2>&1 &
+app=$!
+win=""
+for _ in $(seq 100); do
+  win=$(xdotool search --name '^list — SecureMerge$' 2>/dev/null | head -1 || true)
+  [ -n "$win" ] && break
+  kill -0 "$app" 2>/dev/null || { echo "smoke: securemerge FILE exited early:"; cat "$out/app-open.log"; exit 1; }
+  sleep 0.1
+done
+[ -n "$win" ] || { echo "smoke: securemerge list.xlsx did not open a window on the campaign \"list\""; cat "$out/app-open.log"; exit 1; }
+sleep 2
+import -window root "$out/data.png"
+xdotool windowactivate --sync "$win" 2>/dev/null || true
+xdotool key --window "$win" ctrl+3; sleep 1.5
+import -window root "$out/preview.png"
+xdotool key --window "$win" ctrl+Right; sleep 1.5
+import -window root "$out/preview-next.png"
+for s in data preview preview-next; do
+  colors=$(convert "$out/$s.png" -format '%k' info:)
+  [ "$colors" -ge 16 ] || { echo "smoke: $s screen is blank: $out/$s.png"; exit 1; }
+done
+for pair in "data preview" "preview preview-next"; do
+  set -- $pair
+  diff=$(compare -metric AE "$out/$1.png" "$out/$2.png" null: 2>&1 || true)
+  [ "${diff%% *}" != "0" ] || { echo "smoke: $2 looks the same as $1: the keyboard did not move"; exit 1; }
+done
+echo "smoke: securemerge list.xlsx --template invite.tpl opened the campaign; Ctrl+3 and Ctrl+Right changed the screen ($out)"

@@ -153,6 +153,7 @@ func (u *App) showDialog(d dialog.Dialog, first fyne.Focusable) {
 // showHome goes back to the campaign list.
 func (u *App) showHome() {
 	u.leaveCampaign()
+	u.window.SetTitle(lang.L("app.title"))
 	u.window.SetContent(u.home.content)
 	u.Refresh()
 }
@@ -183,6 +184,7 @@ func (u *App) showCampaign(c *campaign.Campaign, step int) {
 	vm := newCampaignVM(u, c)
 	s := newCampaignScreen(u, vm)
 	u.open = s
+	u.window.SetTitle(lang.L("app.title.campaign", map[string]any{"Name": c.Name}))
 	u.window.SetContent(s.build())
 	s.show(step)
 	vm.load()

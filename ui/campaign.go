@@ -64,7 +64,7 @@ func (s *campaignScreen) build() fyne.CanvasObject {
 			s.name.SetText(s.vm.c.Name)
 		}
 	})
-	bar := container.NewBorder(nil, nil, s.back, rename, s.name)
+	bar := container.NewBorder(nil, nil, s.back, nil, container.NewHBox(s.name, rename))
 	return container.NewBorder(container.NewVBox(bar, widget.NewSeparator()), nil, nil, nil, s.tabs)
 }
 
