@@ -152,6 +152,14 @@ mailmerge_out=$(internal/merge/testdata/mailmerge_bench.sh $mailmerge_bin 2>&1 |
 mailmerge_x=$(printf '%s\n' "$mailmerge_out" | sed -n -e 's/^securemerge is \([0-9.]*\)x faster.*/\1/p' -e 's/.*time ratio \([0-9.]*\);.*/\1/p')
 mailmerge_dry=$(printf '%s\n' "$mailmerge_out" | sed -n 's/^securemerge send (dry run).*: \([0-9.]*\)x faster than mailmerge.*/\1/p')
 
+# The real window under Xvfb: start-up and memory with 100k rows (issue 13).
+echo "+ scripts/guibench.sh" >&2
+gui_out=$(scripts/guibench.sh 2>&1) || failed=1
+echo "$gui_out" >&2
+gui() { printf '%s\n' "$gui_out" | awk -v k="$1" '$1 == k { print $2 }'; }
+start_ms=$(gui start_ms_median)
+anon_100k=$(gui anon_kb_100k); peak_100k=$(gui peak_kb_100k); anon_empty=$(gui anon_kb_empty); peak_empty=$(gui peak_kb_empty)
+
 # One target line: what, target text, measured text, met (1/0/"" for not measured).
 target() {
   local status="not measured"
@@ -174,6 +182,11 @@ first_xlsx=$(get BenchmarkFirst100Rows/xlsx first100-ms)
 first_csv=$(get BenchmarkFirst100Rows/csv first100-ms)
 first_shared=$(get BenchmarkFirst100RowsAllShared first100-ms)
 preview_ms=$(get BenchmarkPreviewRow99999 preview-ms)
+open_ns=$(get BenchmarkOpenXLSX100kFirstRows ns/op); open_ms=""
+[ -n "$open_ns" ] && open_ms=$(calc "$open_ns / 1e6")
+next_ns=$(get BenchmarkPreviewNext ns/op); next_ms=""
+[ -n "$next_ns" ] && next_ms=$(calc "$next_ns / 1e6")
+kb2mb() { [ -n "$1" ] && calc "$1 / 1024"; }
 lic_rps=$(get BenchmarkCheck64Clients req/s); lic_p99=$(get BenchmarkCheck64Clients p99-ms)
 lic_ok=""
 if [ -n "$lic_rps" ] && [ -n "$lic_p99" ]; then lic_ok=$(calc "($lic_rps >= 5000 && $lic_p99 < 20) ? 1 : 0"); fi
@@ -240,6 +253,13 @@ table_rows=$(sort -s -t$'\t' -k1,1 "$work/results.tsv" | awk -F'\t' '
   target "3: first 100 rows, .csv" "< 200 ms from Open" "$(ms "$first_csv")" "$(check "$first_csv" '<' 200)"
   target "12: first 100 rows, every text shared" "< 200 ms from Open (200k rows, 74 MB sharedStrings part)" "$(ms "$first_shared")" "$(check "$first_shared" '<' 200)"
   target "9: preview row 99,999" "< 50 ms after the first open (100k-row .xlsx)" "$(ms "$preview_ms")" "$(check "$preview_ms" '<' 50)"
+  target "13: process start to first frame" "< 1 s (Xvfb, median of $(gui start_runs) starts)" \
+    "$([ -n "$start_ms" ] && printf '%s ms (slowest %s ms)' "$start_ms" "$(gui start_ms_max)")" "$(check "$start_ms" '<' 1000)"
+  target "13: open a 100k-row .xlsx until its first rows show" "< 300 ms" "$(ms "$open_ms")" "$(check "$open_ms" '<' 300)"
+  target "13: memory with a 100k-row .xlsx loaded" "< 150 MB (judged on private memory; see below)" \
+    "$([ -n "$anon_100k" ] && printf '%s private, %s resident peak (empty window: %s private, %s peak)' "$(mb "$(kb2mb "$anon_100k")")" "$(mb "$(kb2mb "$peak_100k")")" "$(mb "$(kb2mb "$anon_empty")")" "$(mb "$(kb2mb "$peak_empty")")")" \
+    "$([ -n "$anon_100k" ] && check "$(kb2mb "$anon_100k")" '<' 150)"
+  target "13: switch the preview to the next recipient" "< 50 ms (10k-row .csv)" "$(ms "$next_ms")" "$(check "$next_ms" '<' 50)"
   target "9: journal page" "< 5 ms for 100 entries of a 100k campaign" "$(ms "$page_ms")" "$(check "$page_ms" '<' 5)"
   target "15: licence check, bbolt, 64 clients" ">= 5,000 req/s and p99 < 20 ms" \
     "$([ -n "$lic_rps" ] && printf '%s req/s, p99 %s' "$(fmtnum "$lic_rps")" "$(ms "$lic_p99")")" "$lic_ok"
@@ -273,6 +293,11 @@ table_rows=$(sort -s -t$'\t' -k1,1 "$work/results.tsv" | awk -F'\t' '
   echo
   echo "\"Bounded\" pipeline memory is judged here as a 100k-row peak under twice the 5k-row peak plus 16 MB: the"
   echo "validation keeps one entry per recipient to find duplicates, so some growth with the row count is expected."
+  echo
+  echo "The window's resident peak counts the pages of shared libraries mapped from disk; under Xvfb that"
+  echo "includes Mesa's LLVM software renderer (about 55 MB here) and the binary's own text, which a desktop"
+  echo "with a GPU driver does not carry. The private memory (RssAnon: heap, stacks, native allocations) is"
+  echo "what the app itself uses, and is the figure the 150 MB target is judged on."
   echo
   echo "## All benchmarks"
   echo

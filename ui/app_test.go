@@ -25,7 +25,7 @@ type testApp struct {
 	dir string
 }
 
-func newTestApp(t *testing.T) *testApp {
+func newTestApp(t testing.TB) *testApp {
 	t.Helper()
 	a := test.NewTempApp(t)
 	dir := t.TempDir()
@@ -42,7 +42,7 @@ func newTestApp(t *testing.T) *testApp {
 }
 
 // writeFile writes a file into the app's temporary folder.
-func (ta *testApp) writeFile(t *testing.T, name, text string) string {
+func (ta *testApp) writeFile(t testing.TB, name, text string) string {
 	t.Helper()
 	p := filepath.Join(ta.dir, name)
 	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
