@@ -8,6 +8,9 @@ import (
 	"regexp"
 	"sort"
 	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/lang"
 
 	"github.com/securemerge/securemerge/assets"
 	"github.com/securemerge/securemerge/internal/campaign"
@@ -65,5 +68,47 @@ func TestTranslationsComplete(t *testing.T) {
 		if len(missing) > 0 {
 			t.Errorf("%s.json lacks %v", l, missing)
 		}
+	}
+}
+
+// TestLanguageSettingOverridesTheSystem: the language setting wins over
+// the OS locale, both ways, and numbers follow the window's language.
+func TestLanguageSettingOverridesTheSystem(t *testing.T) {
+	t.Cleanup(func() { useLanguage("") })
+	t.Setenv("LC_ALL", "en_GB.UTF-8")
+	useLanguage("fr")
+	if got := lang.L("home.heading"); got != "Campagnes" || formatCount(12500) != "12\u202f500" {
+		t.Errorf(`language "fr" on an English system: heading %q, 12500 as %q`, got, formatCount(12500))
+	}
+	t.Setenv("LC_ALL", "fr_FR.UTF-8")
+	useLanguage("en")
+	if got := lang.L("home.heading"); got != "Campaigns" || formatCount(12500) != "12,500" {
+		t.Errorf(`language "en" on a French system: heading %q, 12500 as %q`, got, formatCount(12500))
+	}
+	useLanguage("")
+	if got := lang.L("home.heading"); got != "Campagnes" {
+		t.Errorf("following a French system: heading %q", got)
+	}
+}
+
+func TestDatesFollowTheWindowsLanguage(t *testing.T) {
+	t.Cleanup(func() { useLanguage("") })
+	now := time.Date(2026, 12, 1, 15, 0, 0, 0, time.Local)
+	t.Setenv("LC_ALL", "fr_FR.UTF-8")
+	useLanguage("")
+	for _, tc := range []struct {
+		t    time.Time
+		want string
+	}{
+		{time.Date(2026, 12, 1, 9, 5, 0, 0, time.Local), "09:05"},
+		{time.Date(2026, 2, 3, 14, 5, 0, 0, time.Local), "3 févr. 14:05"},
+		{time.Date(2025, 8, 30, 8, 0, 0, 0, time.Local), "30 août 2025 08:00"},
+	} {
+		if got := formatWhen(tc.t, now); got != tc.want {
+			t.Errorf("formatWhen(%v) = %q; want %q", tc.t, got, tc.want)
+		}
+	}
+	if got := formatSize(3_400_000); got != "3,4\u00a0Mo" {
+		t.Errorf("formatSize in French = %q", got)
 	}
 }
