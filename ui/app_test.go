@@ -93,8 +93,10 @@ func texts(w fyne.Window) string {
 					if l.Visible() {
 						b.WriteString(l.Text + "\n")
 					}
-				case *widget.RichText:
-					b.WriteString(l.String() + "\n")
+				case *widget.Button:
+					if l.Visible() {
+						b.WriteString("[" + l.Text + "]\n")
+					}
 				}
 			}
 			return
@@ -151,6 +153,13 @@ func button(t *testing.T, w fyne.Window, text string) *widget.Button {
 		case *widget.Button:
 			if v.Text == text {
 				found = v
+			}
+			return
+		case *widget.List, *widget.Table, *widget.GridWrap:
+			for _, c := range test.LaidOutObjects(v) {
+				if b, ok := c.(*widget.Button); ok && found == nil && b.Visible() && b.Text == text {
+					found = b
+				}
 			}
 			return
 		case *fyne.Container:

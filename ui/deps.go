@@ -48,5 +48,7 @@ type Deps struct {
 	// DataFolder is where the app keeps its data; the preview area
 	// (DataFolder/preview) holds the .eml files "Open in my mail app" opens.
 	DataFolder string
-	Err        error
+	// Admin manages the organization's seats (nil: no admin part).
+	Admin Admin
+	Err   error
 }

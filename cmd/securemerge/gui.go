@@ -23,7 +23,7 @@ func runGUI(ctx context.Context, m *Main) int {
 	}
 	dir, err := m.dataDir("")
 	var db *store.DB
-	deps := ui.Deps{DataFolder: dir}
+	deps := ui.Deps{DataFolder: dir, Admin: guiAdmin{m: m, dataDir: dir}}
 	if err == nil {
 		db, err = store.Open(dir, store.Options{})
 	}

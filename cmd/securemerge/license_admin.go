@@ -42,19 +42,10 @@ func (m *Main) runLicenseAdmin(ctx context.Context, sub string, args []string) i
 		fmt.Fprintf(m.Stderr, "securemerge: license %s takes %s (got %q)\n", sub, map[int]string{0: "no arguments", 1: "one address"}[want], fs.Args())
 		return exitUsage
 	}
-	token := strings.TrimSpace(m.getenv(license.EnvIDToken))
-	if token == "" {
-		// The signed-in account's own ID token (after `login --admin`).
-		if _, auth, err := m.tokens(*dataDir); err == nil && auth != nil {
-			if _, ok := auth.Account(); ok {
-				token, _ = auth.IDToken(ctx)
-			}
-		}
+	admin, err := m.licenseAdmin(ctx, *dataDir)
+	if err != nil {
+		return m.fail(err)
 	}
-	if token == "" {
-		return m.fail(errNoIDToken)
-	}
-	admin := &license.Admin{URL: m.getenv(license.EnvURL), IDToken: token, UserAgent: "SecureMerge/" + Version}
 	switch sub {
 	case "seats":
 		s, err := admin.Seats(ctx)
@@ -71,6 +62,24 @@ func (m *Main) runLicenseAdmin(ctx context.Context, sub string, args []string) i
 	default:
 		return m.unassignSeat(ctx, admin, fs.Arg(0))
 	}
+}
+
+// licenseAdmin is the admin API client with the admin's Microsoft ID
+// token: SECUREMERGE_ID_TOKEN, else the signed-in account's own (after
+// `login --admin`).
+func (m *Main) licenseAdmin(ctx context.Context, dataDir string) (*license.Admin, error) {
+	token := strings.TrimSpace(m.getenv(license.EnvIDToken))
+	if token == "" {
+		if _, auth, err := m.tokens(dataDir); err == nil && auth != nil {
+			if _, ok := auth.Account(); ok {
+				token, _ = auth.IDToken(ctx)
+			}
+		}
+	}
+	if token == "" {
+		return nil, errNoIDToken
+	}
+	return &license.Admin{URL: m.getenv(license.EnvURL), IDToken: token, UserAgent: "SecureMerge/" + Version}, nil
 }
 
 func (m *Main) assignSeat(ctx context.Context, admin *license.Admin, dataDir, address string) int {
