@@ -93,6 +93,7 @@ func Run(ctx context.Context, d Deps, open Open) {
 		u.Refresh()
 		u.offerResume()
 	}
+	u.askAfterCrash()
 	a.Run()
 }
 

@@ -83,3 +83,26 @@ func TestInterruptedSendIsOfferedForResume(t *testing.T) {
 		t.Errorf("Resume did not open the campaign at its Send step:\n%s", texts(u.Window()))
 	}
 }
+
+type crashAsk struct{ pending, answered, on bool }
+
+func (c *crashAsk) Pending() bool { return c.pending }
+func (c *crashAsk) Answer(on bool) error {
+	c.pending, c.answered, c.on = false, true, on
+	return nil
+}
+
+func TestTheWindowAsksAboutCrashReportsOnlyAfterACrash(t *testing.T) {
+	u := newTestApp(t)
+	ask := &crashAsk{}
+	u.deps.AfterCrash = ask
+	u.askAfterCrash()
+	mustNotShow(t, u.Window(), "stopped on an internal error")
+	ask.pending = true
+	u.askAfterCrash()
+	mustShow(t, u.Window(), "stopped on an internal error last time", "never your addresses")
+	test.Tap(button(t, u.Window(), "Keep them off"))
+	if !ask.answered || ask.on {
+		t.Errorf("after Keep them off: answered %v, on %v", ask.answered, ask.on)
+	}
+}

@@ -50,5 +50,7 @@ type Deps struct {
 	DataFolder string
 	// Admin manages the organization's seats (nil: no admin part).
 	Admin Admin
-	Err   error
+	// AfterCrash asks once, after a crash, about crash reports (nil: never).
+	AfterCrash AfterCrash
+	Err        error
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/securemerge/securemerge/internal/campaign"
+	"github.com/securemerge/securemerge/ui"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -350,4 +352,27 @@ func flagValue(args []string, name string) string {
 		}
 	}
 	return ""
+}
+
+// guiAfterCrash is the window's one-time question after a crash, over the
+// same setting the command line's question uses.
+type guiAfterCrash struct {
+	db  *store.DB
+	svc *campaign.Service
+}
+
+var _ ui.AfterCrash = guiAfterCrash{}
+
+func (g guiAfterCrash) Pending() bool {
+	_, pending := g.db.Setting(settingCrashPending)
+	return pending && !g.svc.Settings().CrashReports
+}
+
+func (g guiAfterCrash) Answer(on bool) error {
+	if on {
+		if err := g.svc.SetSetting("crash-reports", "on"); err != nil {
+			return err
+		}
+	}
+	return g.db.SetSetting(settingCrashPending, "")
 }

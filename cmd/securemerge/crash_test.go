@@ -127,3 +127,33 @@ func TestCrashReportTestNeedsTheOptIn(t *testing.T) {
 		t.Errorf("%d requests with reports off", n)
 	}
 }
+
+// TestWindowAsksOnceAfterACrash: the window's question follows the same
+// rule as the terminal's: only after a crash, once, and "yes" turns
+// crash reports on.
+func TestWindowAsksOnceAfterACrash(t *testing.T) {
+	dir := t.TempDir()
+	db, err := store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	svc := (&Main{}).service(db, dir, "")
+	defer svc.Close()
+	ask := guiAfterCrash{db: db, svc: svc}
+	if ask.Pending() {
+		t.Fatal("the question is pending before any crash")
+	}
+	if err := db.SetSetting(settingCrashPending, "1"); err != nil {
+		t.Fatal(err)
+	}
+	if !ask.Pending() {
+		t.Fatal("no question after a crash")
+	}
+	if err := ask.Answer(true); err != nil {
+		t.Fatal(err)
+	}
+	if ask.Pending() || !svc.Settings().CrashReports {
+		t.Errorf("after yes: pending %v, crash reports %v", ask.Pending(), svc.Settings().CrashReports)
+	}
+}

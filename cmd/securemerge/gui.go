@@ -35,6 +35,7 @@ func runGUI(ctx context.Context, m *Main) int {
 	} else {
 		svc := m.service(db, dir, "")
 		deps.Campaigns = svc
+		deps.AfterCrash = guiAfterCrash{db: db, svc: svc}
 		// The jobs stop (their requests in flight journaled) before the
 		// database closes: deferred calls run last first.
 		defer db.Close()
