@@ -11,7 +11,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-}
-big=${2:-${TMPDIR:-/tmp}/securemerge-ui-bench/recipients100k-v1.xlsx}
+big=${2:-${TMPDIR:-/tmp}/securemerge-bench/recipients100k-v1.xlsx}
 RUNS=${RUNS:-5}
 SETTLE=${SETTLE:-8}
 work=$(mktemp -d)

@@ -3,52 +3,17 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 
-	"github.com/xuri/excelize/v2"
-
 	"github.com/securemerge/securemerge/internal/campaign"
+	"github.com/securemerge/securemerge/internal/sheet/sheettest"
 )
 
-// previewBenchFile writes (once per run) a 100,000-row .xlsx as Excel
-// would: inline strings through excelize's stream writer.
+// previewBenchFile is a 100,000-row workbook, as Excel writes one.
 func previewBenchFile(b *testing.B) string {
-	b.Helper()
-	dir := filepath.Join(os.TempDir(), "securemerge-preview-bench")
-	path := filepath.Join(dir, "preview100k-v1.xlsx")
-	if _, err := os.Stat(path); err == nil {
-		return path
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		b.Fatal(err)
-	}
-	f := excelize.NewFile()
-	sw, err := f.NewStreamWriter("Sheet1")
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := sw.SetRow("A1", []any{"Email", "First Name", "Company", "City"}); err != nil {
-		b.Fatal(err)
-	}
-	for i := 1; i <= 100_000; i++ {
-		cell, _ := excelize.CoordinatesToCellName(1, i+1)
-		if err := sw.SetRow(cell, []any{fmt.Sprintf("user%d@example.com", i), fmt.Sprintf("Zoé %d", i), fmt.Sprintf("Société %d", i%500), "Lyon"}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if err := sw.Flush(); err != nil {
-		b.Fatal(err)
-	}
-	tmp := path + ".tmp.xlsx"
-	if err := f.SaveAs(tmp); err != nil {
-		b.Fatal(err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		b.Fatal(err)
-	}
-	return path
+	return sheettest.XLSX(b, "preview100k-v1.xlsx", []any{"Email", "First Name", "Company", "City"}, 100_000, func(i int) []any {
+		return []any{fmt.Sprintf("user%d@example.com", i), fmt.Sprintf("Zoé %d", i), fmt.Sprintf("Société %d", i%500), "Lyon"}
+	})
 }
 
 // BenchmarkPreviewRow99999 is the Preview step's "any recipient" on a
