@@ -22,13 +22,11 @@ fi
 for t in Xvfb xdotool; do
   command -v $t >/dev/null || { echo "guibench: NOT MEASURED - $t is not installed (scripts/deps.sh installs it)"; exit 0; }
 done
-Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$work/display" >"$work/xvfb.log" 2>&1 &
-xvfb=$!
+. scripts/xvfb.sh
 app=""
-trap '[ -n "$app" ] && kill $app 2>/dev/null; kill $xvfb 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 300); do [ -s "$work/display" ] && break; sleep 0.1; done
-export DISPLAY=:$(head -1 "$work/display")
-for _ in $(seq 300); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
+xvfb=""
+trap '[ -n "$app" ] && kill $app 2>/dev/null; [ -n "$xvfb" ] && kill $xvfb 2>/dev/null; rm -rf "$work"' EXIT
+start_xvfb "$work" || { echo "guibench: Xvfb did not start"; exit 1; }
 
 now_ms() { date +%s%3N; }
 

@@ -12,13 +12,11 @@ bin=${1:-./securemerge}
 out=docs/screenshots
 mkdir -p "$out"
 work=$(mktemp -d)
-Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$work/display" >/dev/null 2>&1 &
-xvfb=$!
+. scripts/xvfb.sh
 app=""
-trap '[ -n "$app" ] && kill $app 2>/dev/null; kill $xvfb 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 300); do [ -s "$work/display" ] && break; sleep 0.1; done
-export DISPLAY=:$(head -1 "$work/display")
-for _ in $(seq 300); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
+xvfb=""
+trap '[ -n "$app" ] && kill $app 2>/dev/null; [ -n "$xvfb" ] && kill $xvfb 2>/dev/null; rm -rf "$work"' EXIT
+start_xvfb "$work" || { echo "screenshots: Xvfb did not start"; exit 1; }
 
 # shot NAME: the window, cropped to its own size.
 shot() {
@@ -29,13 +27,7 @@ shot() {
 }
 
 wait_window() {
-  win=""
-  for _ in $(seq 200); do
-    win=$(xdotool search --name "$1" 2>>"$work/xdo.log" | head -1 || true)
-    [ -n "$win" ] && return 0
-    sleep 0.1
-  done
-  echo "screenshots: no window $1"; tail -3 "$work/xdo.log"; cat "$work/app.log"; xdotool search --name . getwindowname %@ 2>/dev/null | head; exit 1
+  find_window "$1" || { echo "screenshots: no window $1"; cat "$work/app.log"; exit 1; }
 }
 
 for l in en fr; do

@@ -13,34 +13,17 @@ out=${SMOKE_DIR:-$(mktemp -d)}
 mkdir -p "$out"
 data=$(mktemp -d)
 
-# Xvfb picks a free display itself and writes its number to fd 3.
-Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$out/display" >"$out/xvfb.log" 2>&1 &
-xvfb=$!
-for _ in $(seq 300); do [ -s "$out/display" ] && break; sleep 0.1; done
-display=:$(head -1 "$out/display" 2>/dev/null)
+. "$(dirname "$0")/xvfb.sh"
 app=""
-cleanup() { [ -n "$app" ] && kill "$app" 2>/dev/null; kill "$xvfb" 2>/dev/null; rm -rf "$data"; }
+xvfb=""
+cleanup() { [ -n "$app" ] && kill "$app" 2>/dev/null; [ -n "$xvfb" ] && kill "$xvfb" 2>/dev/null; rm -rf "$data"; }
 trap cleanup EXIT
-export DISPLAY=$display
-ready=""
-for _ in $(seq 300); do
-  if xdpyinfo >/dev/null 2>&1; then ready=1; break; fi
-  kill -0 "$xvfb" 2>/dev/null || break
-  sleep 0.1
-done
-[ -n "$ready" ] || { echo "smoke: Xvfb did not start on $display"; cat "$out/xvfb.log"; exit 1; }
+start_xvfb "$out" || { echo "smoke: Xvfb did not start on $DISPLAY"; cat "$out/xvfb.log"; exit 1; }
 
 SECUREMERGE_DATA_DIR=$data LIBGL_ALWAYS_SOFTWARE=1 "$bin" >"$out/app.log" 2>&1 &
 app=$!
-win=""
-for _ in $(seq 100); do
-  win=$(xdotool search --name '^SecureMerge$' 2>/dev/null | head -1 || true)
-  [ -n "$win" ] && break
-  kill -0 "$app" 2>/dev/null || { echo "smoke: the app exited early:"; cat "$out/app.log"; exit 1; }
-  sleep 0.1
-done
-if [ -z "$win" ]; then
-  echo "smoke: no window titled SecureMerge within 10 s"; cat "$out/app.log"; exit 1
+if ! find_window '^SecureMerge$'; then
+  echo "smoke: no window titled SecureMerge within 10 s (or the app exited)"; cat "$out/app.log"; exit 1
 fi
 sleep 2 # let the first frame render
 import -window root "$out/screenshot.png"
@@ -56,14 +39,7 @@ app=""
 here=$(cd "$(dirname "$0")/.." && pwd)
 SECUREMERGE_DATA_DIR=$data LIBGL_ALWAYS_SOFTWARE=1 "$bin" "$here/testdata/demo/list.xlsx" --template "$here/testdata/demo/invite.tpl" >"$out/app-open.log" 2>&1 &
 app=$!
-win=""
-for _ in $(seq 100); do
-  win=$(xdotool search --name '^list — SecureMerge$' 2>/dev/null | head -1 || true)
-  [ -n "$win" ] && break
-  kill -0 "$app" 2>/dev/null || { echo "smoke: securemerge FILE exited early:"; cat "$out/app-open.log"; exit 1; }
-  sleep 0.1
-done
-[ -n "$win" ] || { echo "smoke: securemerge list.xlsx did not open a window on the campaign \"list\""; cat "$out/app-open.log"; exit 1; }
+find_window '^list .* SecureMerge$' || { echo "smoke: securemerge list.xlsx did not open a window on the campaign \"list\""; cat "$out/app-open.log"; exit 1; }
 sleep 2
 import -window root "$out/data.png"
 xdotool windowactivate --sync "$win" 2>/dev/null || true

@@ -51,70 +51,73 @@ func (ta *testApp) writeFile(t testing.TB, name, text string) string {
 	return p
 }
 
-// texts returns every label, button, entry and table cell text shown in
-// the window (and its dialogs), one per line.
-func texts(w fyne.Window) string {
-	var b strings.Builder
+// visit calls f on every visible object of the window and its dialogs,
+// dialogs first. The rows of lists and tables sit in a scroller a renderer
+// walk does not reach: their objects come flattened, with listed set.
+func visit(w fyne.Window, f func(o fyne.CanvasObject, listed bool) (deeper bool)) {
 	var walk func(o fyne.CanvasObject)
 	walk = func(o fyne.CanvasObject) {
 		if o == nil || !o.Visible() {
 			return
 		}
 		switch v := o.(type) {
-		case *widget.Label:
-			b.WriteString(v.Text + "\n")
-			return
-		case *widget.Button:
-			b.WriteString("[" + v.Text + "]\n")
-			return
-		case *widget.Hyperlink:
-			b.WriteString("<" + v.Text + ">\n")
-			return
-		case *widget.Entry:
-			b.WriteString("{" + v.Text + "}\n")
-			return
-		case *entry:
-			b.WriteString("{" + v.Text + "}\n")
-			return
-		case *widget.RichText:
-			b.WriteString(v.String() + "\n")
-			return
-		case *widget.Check:
-			b.WriteString("(" + v.Text + ")\n")
-			return
-		case *widget.Select:
-			b.WriteString("<" + v.Selected + ">\n")
-			return
 		case *widget.List, *widget.Table, *widget.GridWrap:
-			// Their rows sit in a scroller the renderer walk does not reach.
 			for _, c := range test.LaidOutObjects(v) {
-				switch l := c.(type) {
-				case *widget.Label:
-					if l.Visible() {
-						b.WriteString(l.Text + "\n")
-					}
-				case *widget.Button:
-					if l.Visible() {
-						b.WriteString("[" + l.Text + "]\n")
-					}
+				if c.Visible() {
+					f(c, true)
 				}
 			}
 			return
+		}
+		if !f(o, false) {
+			return
+		}
+		switch v := o.(type) {
 		case *fyne.Container:
 			for _, c := range v.Objects {
 				walk(c)
 			}
-			return
 		case fyne.Widget:
 			for _, c := range test.WidgetRenderer(v).Objects() {
 				walk(c)
 			}
 		}
 	}
-	walk(w.Content())
 	for _, o := range w.Canvas().Overlays().List() {
 		walk(o)
 	}
+	walk(w.Content())
+}
+
+// texts returns every label, button, entry and table cell text shown in
+// the window and its dialogs, one per line.
+func texts(w fyne.Window) string {
+	var b strings.Builder
+	visit(w, func(o fyne.CanvasObject, listed bool) bool {
+		switch v := o.(type) {
+		case *widget.Label:
+			b.WriteString(v.Text + "\n")
+		case *widget.Button:
+			b.WriteString("[" + v.Text + "]\n")
+		case *widget.Hyperlink:
+			b.WriteString("<" + v.Text + ">\n")
+		case *widget.Entry:
+			b.WriteString("{" + v.Text + "}\n")
+		case *entry:
+			b.WriteString("{" + v.Text + "}\n")
+		case *widget.RichText:
+			if !listed { // in a list, a label's own text shows again
+				b.WriteString(v.String() + "\n")
+			}
+		case *widget.Check:
+			b.WriteString("(" + v.Text + ")\n")
+		case *widget.Select:
+			b.WriteString("<" + v.Selected + ">\n")
+		default:
+			return true
+		}
+		return false
+	})
 	return b.String()
 }
 
@@ -140,43 +143,20 @@ func mustNotShow(t *testing.T, w fyne.Window, not ...string) {
 	}
 }
 
-// button finds a visible button by its text, in the window or a dialog.
+// button finds a visible button by its text, in a dialog first, then in
+// the window.
 func button(t *testing.T, w fyne.Window, text string) *widget.Button {
 	t.Helper()
 	var found *widget.Button
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if found != nil || o == nil || !o.Visible() {
-			return
+	visit(w, func(o fyne.CanvasObject, _ bool) bool {
+		if b, ok := o.(*widget.Button); ok {
+			if found == nil && b.Text == text {
+				found = b
+			}
+			return false
 		}
-		switch v := o.(type) {
-		case *widget.Button:
-			if v.Text == text {
-				found = v
-			}
-			return
-		case *widget.List, *widget.Table, *widget.GridWrap:
-			for _, c := range test.LaidOutObjects(v) {
-				if b, ok := c.(*widget.Button); ok && found == nil && b.Visible() && b.Text == text {
-					found = b
-				}
-			}
-			return
-		case *fyne.Container:
-			for _, c := range v.Objects {
-				walk(c)
-			}
-			return
-		case fyne.Widget:
-			for _, c := range test.WidgetRenderer(v).Objects() {
-				walk(c)
-			}
-		}
-	}
-	for _, o := range w.Canvas().Overlays().List() {
-		walk(o)
-	}
-	walk(w.Content())
+		return found == nil
+	})
 	if found == nil {
 		t.Fatalf("no button %q in the window:\n%s", text, texts(w))
 	}
