@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,6 +49,9 @@ type messageStep struct {
 	attachments *fyne.Container // the common files, each with a remove button
 	perRow      *widget.Label   // the per-row attachment columns, read-only
 	add         *widget.Button
+	// listed is the Attachment: lines the list shows (nil: none shown yet).
+	listed         *[]string
+	listedEditable bool
 
 	errors   *fyne.Container // the template's mistakes, located
 	headline *widget.Label   // whose message the preview shows
@@ -309,6 +313,11 @@ func isStaticPath(a string) bool { return !strings.Contains(a, "{{") && !strings
 // says which column names each row's own file.
 func (m *messageStep) fillAttachments() {
 	editable := m.vm.editable()
+	if m.listed != nil && slices.Equal(*m.listed, m.vm.spec.Attachments) && editable == m.listedEditable {
+		return // typing elsewhere in the message
+	}
+	listed := slices.Clone(m.vm.spec.Attachments)
+	m.listed, m.listedEditable = &listed, editable
 	var rows []fyne.CanvasObject
 	var perRow []string
 	for i, a := range m.vm.spec.Attachments {

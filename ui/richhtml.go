@@ -19,8 +19,9 @@ const maxListDepth = 8
 // richHTML lays an HTML message body out as RichText segments, as a mail
 // program would show it: paragraphs, line breaks, headings, bold and
 // italic, links, lists, quotes, rules and preformatted text. Tags it does
-// not know show their text; the content of head, style and script is not
-// shown. Any input gives segments (never a panic): the HTML comes from the
+// not know show their text, and so does <u> (Fyne's test theme has no font
+// for underlined text, and measuring text without a font panics); the
+// content of head, style and script is not shown. Any input gives segments (never a panic): the HTML comes from the
 // person's own template and spreadsheet, but it is still input.
 func richHTML(doc string) []widget.RichTextSegment {
 	b := &richBuilder{lastSpace: true}
@@ -78,10 +79,10 @@ type richBuilder struct {
 	// headings, lists and quotes stand apart, as a mail program shows them.
 	gap bool
 
-	bold, italic, mono, under int
-	quote, pre, skip          int
-	heading                   int // 1…6 inside a heading, else 0
-	lists                     int
+	bold, italic, mono int
+	quote, pre, skip   int
+	heading            int // 1…6 inside a heading, else 0
+	lists              int
 
 	link    *url.URL // the link being read, nil outside one
 	inLink  bool
@@ -120,7 +121,7 @@ func (b *richBuilder) emit(s widget.RichTextSegment) {
 
 func (b *richBuilder) style() widget.RichTextStyle {
 	s := widget.RichTextStyleInline
-	s.TextStyle = fyne.TextStyle{Bold: b.bold > 0 || b.heading > 0, Italic: b.italic > 0 || b.quote > 0, Monospace: b.mono > 0 || b.pre > 0, Underline: b.under > 0}
+	s.TextStyle = fyne.TextStyle{Bold: b.bold > 0 || b.heading > 0, Italic: b.italic > 0 || b.quote > 0, Monospace: b.mono > 0 || b.pre > 0}
 	return s
 }
 
@@ -266,8 +267,6 @@ func (b *richBuilder) start(a atom.Atom, attrs map[string]string, selfClosing bo
 		b.italic++
 	case atom.Code, atom.Tt, atom.Kbd, atom.Samp:
 		b.mono++
-	case atom.U, atom.Ins:
-		b.under++
 	case atom.A:
 		b.endLink()
 		if u := safeLink(attrs["href"]); u != nil {
@@ -359,8 +358,6 @@ func (b *richBuilder) end(a atom.Atom) {
 		dec(&b.italic)
 	case atom.Code, atom.Tt, atom.Kbd, atom.Samp:
 		dec(&b.mono)
-	case atom.U, atom.Ins:
-		dec(&b.under)
 	case atom.A:
 		b.endLink()
 	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
