@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -426,6 +427,8 @@ func (m *messageStep) renderNow() {
 // notReady says why no message can be rendered yet, "" when one can.
 func (m *messageStep) notReady() string {
 	switch {
+	case m.vm.specErr != nil:
+		return specErrorText(m.vm.specErr, templateLabel(m.vm.c))
 	case m.vm.tableErr != nil:
 		return userText(m.vm.tableErr)
 	case m.vm.table == nil:
@@ -463,4 +466,15 @@ func (m *messageStep) showProblems(texts []string) {
 	}
 	m.errors.Objects = objs
 	m.errors.Refresh()
+}
+
+// specErrorText says that the stored template (a file written by hand)
+// could not be read as the fields of this step, and what to do.
+func specErrorText(err error, name string) string {
+	line := 0
+	var se *merge.SpecError
+	if errors.As(err, &se) {
+		line = se.Line
+	}
+	return lang.L("message.specerr", map[string]any{"Name": filepath.Base(name), "Line": strconv.Itoa(line)})
 }

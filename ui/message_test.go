@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -194,5 +195,23 @@ func TestMessageGolden(t *testing.T) {
 			openCampaign(t, u, guests, invitation, stepMessage)
 			golden(t, "message/editor."+l+".xml", u.Window())
 		})
+	}
+}
+
+func TestMessageUnreadableTemplateIsKeptAndExplained(t *testing.T) {
+	u := newTestApp(t)
+	u.svc.Now = nil
+	path := u.writeFile(t, "guests.csv", guests)
+	tpl := "Subjet: Hi\nTo: {{ Email }}\n\nHello"
+	c, err := u.svc.Create(campaign.Draft{Name: "Hand-written", Template: tpl, TemplateName: filepath.Join(u.dir, "invite.tpl"),
+		Data: campaign.DataSource{Path: path}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.showCampaign(c, stepMessage)
+	mustShow(t, u.Window(), "The template invite.tpl cannot be read (line 1).")
+	u.showHome()
+	if c, err := u.svc.Campaign(c.ID); err != nil || c.Template != tpl {
+		t.Errorf("after opening and leaving, the template is %q (%v); want it kept as written: %q", c.Template, err, tpl)
 	}
 }

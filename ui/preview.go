@@ -332,6 +332,8 @@ func (p *previewStep) line(i int) int {
 // notReady says why no message can be shown yet, "" when one can.
 func (p *previewStep) notReady() string {
 	switch {
+	case p.vm.specErr != nil:
+		return specErrorText(p.vm.specErr, templateLabel(p.vm.c))
 	case p.vm.tableErr != nil:
 		return userText(p.vm.tableErr)
 	case p.vm.table == nil:
