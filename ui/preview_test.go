@@ -205,6 +205,8 @@ func TestRichHTML(t *testing.T) {
 		{"paragraphs", "<p>One  \n two</p><p>Three</p>", "One two\n\nThree"},
 		{"break", "a<br>b", "a\nb"},
 		{"skips head and style", "<html><head><title>T</title><style>p{}</style></head><body><p>Hi</p><script>x()</script></body></html>", "Hi"},
+		{"head left open", "<html><head><meta charset=utf-8><title>T</title><body><p>Shown</p>", "Shown"},
+		{"list", "<ul>\n<li>one</li>\n<li>two</li>\n</ul>\n<p>after</p>", "one\ntwo\n\nafter"},
 		{"entities", "<p>Caf&eacute; &amp; &lt;b&gt;</p>", "Café & <b>"},
 		{"unknown tags keep text", "<blink>on</blink> <custom-x>off</custom-x>", "on off"},
 		{"heading", "<h1>Title</h1><p>x</p>", "Title\n\nx"},

@@ -38,7 +38,7 @@ func richHTML(doc string) []widget.RichTextSegment {
 			}
 			return b.finish()
 		case html.TextToken:
-			if b.skip == 0 {
+			if b.skip == 0 && !b.inHead {
 				b.text(string(z.Text()))
 			}
 		case html.StartTagToken, html.SelfClosingTagToken:
@@ -81,7 +81,8 @@ type richBuilder struct {
 
 	bold, italic, mono int
 	quote, pre, skip   int
-	heading            int // 1…6 inside a heading, else 0
+	inHead             bool // in <head>, whose text is not shown
+	heading            int  // 1…6 inside a heading, else 0
 	lists              int
 
 	link    *url.URL // the link being read, nil outside one
@@ -251,13 +252,19 @@ func (b *richBuilder) endLink() {
 
 func (b *richBuilder) start(a atom.Atom, attrs map[string]string, selfClosing bool) {
 	switch a {
-	case atom.Head, atom.Style, atom.Script, atom.Title, atom.Template, atom.Noscript:
+	case atom.Head:
+		b.inHead = !selfClosing
+		return
+	case atom.Body:
+		b.inHead = false // HTML lets </head> be left out
+		return
+	case atom.Style, atom.Script, atom.Title, atom.Template, atom.Noscript:
 		if !selfClosing {
 			b.skip++
 		}
 		return
 	}
-	if b.skip > 0 {
+	if b.skip > 0 || b.inHead {
 		return
 	}
 	switch a {
@@ -337,13 +344,16 @@ func (b *richBuilder) start(a atom.Atom, attrs map[string]string, selfClosing bo
 
 func (b *richBuilder) end(a atom.Atom) {
 	switch a {
-	case atom.Head, atom.Style, atom.Script, atom.Title, atom.Template, atom.Noscript:
+	case atom.Head:
+		b.inHead = false
+		return
+	case atom.Style, atom.Script, atom.Title, atom.Template, atom.Noscript:
 		if b.skip > 0 {
 			b.skip--
 		}
 		return
 	}
-	if b.skip > 0 {
+	if b.skip > 0 || b.inHead {
 		return
 	}
 	dec := func(n *int) {
