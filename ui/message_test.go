@@ -215,3 +215,24 @@ func TestMessageUnreadableTemplateIsKeptAndExplained(t *testing.T) {
 		t.Errorf("after opening and leaving, the template is %q (%v); want it kept as written: %q", c.Template, err, tpl)
 	}
 }
+
+func TestMessageLivePreviewNeverWaitsAndDropsStaleRenderings(t *testing.T) {
+	u := newTestApp(t)
+	m := messageOf(openCampaign(t, u, guests, invitation, stepMessage))
+	w := u.Window()
+	var queue []func()
+	u.work.spawn = func(f func()) { queue = append(queue, f) }
+
+	m.body.SetText("First {{ Prénom }}")
+	m.body.SetText("Second {{ Prénom }}")
+	if m.body.Text != "Second {{ Prénom }}" {
+		t.Fatalf("body = %q", m.body.Text)
+	}
+	mustNotShow(t, w, "First Alice", "Second Alice") // typing did not wait for rendering
+	// The renderings come back newest first: the older one must not win.
+	for i := len(queue) - 1; i >= 0; i-- {
+		queue[i]()
+	}
+	mustShow(t, w, "Second Alice")
+	mustNotShow(t, w, "First Alice")
+}
