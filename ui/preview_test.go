@@ -356,3 +356,13 @@ func BenchmarkPreviewNext(b *testing.B) {
 		b.Fatalf("the preview shows %+v; want row %d", p.cur.msg, s.vm.row)
 	}
 }
+
+func TestPreviewAttachmentsWithSizes(t *testing.T) {
+	u := newTestApp(t)
+	plan := u.writeFile(t, "plan.pdf", strings.Repeat("p", 2500))
+	u.writeFile(t, "a.pdf", strings.Repeat("a", 1200))
+	tpl := "From: me@example.org\nTo: {{ Email }}\nSubject: Hi\nAttachment: " + plan + "\nAttachment: {{ Badge }}\n\nHello"
+	openCampaign(t, u, "Email,Badge\na@example.org,a.pdf\n", tpl, stepPreview)
+	mustShow(t, u.Window(), "plan.pdf (2.5\u00a0KB)", "a.pdf (1.2\u00a0KB)")
+	mustNotShow(t, u.Window(), u.dir)
+}
