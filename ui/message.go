@@ -172,7 +172,7 @@ func (m *messageStep) build() fyne.CanvasObject {
 	attach := container.NewVBox(
 		widget.NewLabelWithStyle(lang.L("message.attach"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		m.attachments, m.perRow, container.NewHBox(m.add))
-	editor := container.NewBorder(container.NewVBox(m.frozen, form, chipsBox), attach, nil, nil, m.body)
+	editor := stacked(container.NewVBox(m.frozen, form, chipsBox), m.body, attach)
 
 	previewTitle := widget.NewLabelWithStyle(lang.L("message.preview"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	side := container.NewBorder(container.NewVBox(previewTitle, m.errors, m.headline, m.subjectP, widget.NewSeparator()), nil, nil, nil,
@@ -477,4 +477,17 @@ func specErrorText(err error, name string) string {
 		line = se.Line
 	}
 	return lang.L("message.specerr", map[string]any{"Name": filepath.Base(name), "Line": strconv.Itoa(line)})
+}
+
+// stacked lays top, center and bottom out as container.NewBorder does, but
+// keeps them in reading order, so that Tab goes from top to bottom
+// (NewBorder puts the centre first). Any of them may be nil.
+func stacked(top, center, bottom fyne.CanvasObject) *fyne.Container {
+	var objs []fyne.CanvasObject
+	for _, o := range []fyne.CanvasObject{top, center, bottom} {
+		if o != nil {
+			objs = append(objs, o)
+		}
+	}
+	return container.New(layout.NewBorderLayout(top, bottom, nil, nil), objs...)
 }

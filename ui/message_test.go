@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/securemerge/securemerge/internal/campaign"
 )
@@ -235,4 +237,26 @@ func TestMessageLivePreviewNeverWaitsAndDropsStaleRenderings(t *testing.T) {
 	}
 	mustShow(t, w, "Second Alice")
 	mustNotShow(t, w, "First Alice")
+}
+
+func TestMessageTabOrderFollowsTheScreen(t *testing.T) {
+	u := newTestApp(t)
+	m := messageOf(openCampaign(t, u, guests, invitation, stepMessage))
+	c := u.Window().Canvas()
+	c.Focus(m.from)
+	for _, want := range []fyne.Focusable{m.subject, m.format, m.language} {
+		test.FocusNext(c)
+		if c.Focused() != want {
+			t.Fatalf("Tab went to %T; want %T", c.Focused(), want)
+		}
+	}
+	for i := 0; i < 10 && c.Focused() != m.body; i++ {
+		test.FocusNext(c)
+		if b, ok := c.Focused().(*widget.Button); ok && b.Text == lang.L("message.attach.add") {
+			t.Fatal("Tab reached the attachments before the body")
+		}
+	}
+	if c.Focused() != m.body {
+		t.Fatalf("Tab did not reach the body after the column chips; at %T", c.Focused())
+	}
 }

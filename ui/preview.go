@@ -252,10 +252,10 @@ func (p *previewStep) build() fyne.CanvasObject {
 		widget.NewLabelWithStyle(lang.L("preview.problems"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		nil, nil, nil, container.NewVScroll(p.problems))
 
-	nav := container.NewBorder(nil, nil,
-		container.NewHBox(p.prev, p.next, p.where),
-		container.NewHBox(p.open),
-		container.NewGridWithColumns(2, p.jump, container.NewBorder(nil, nil, nil, p.find, p.search)))
+	// In reading order, for Tab: previous, next, the row, the search, open.
+	steps, open := container.NewHBox(p.prev, p.next, p.where), container.NewHBox(p.open)
+	nav := container.New(layout.NewBorderLayout(nil, nil, steps, open), steps,
+		container.NewGridWithColumns(2, p.jump, container.NewBorder(nil, nil, nil, p.find, p.search)), open)
 	body := container.NewHSplit(container.NewBorder(p.cannotRender, nil, nil, nil, p.message), side)
 	body.SetOffset(0.72)
 
@@ -279,7 +279,7 @@ func (p *previewStep) build() fyne.CanvasObject {
 			p.showProblems()
 		}
 	})
-	return container.NewPadded(container.NewBorder(container.NewVBox(nav, p.outcome, widget.NewSeparator()), nil, nil, nil, body))
+	return container.NewPadded(stacked(container.NewVBox(nav, p.outcome, widget.NewSeparator()), body, nil))
 }
 
 // visible reports whether this is the open campaign's step shown.

@@ -366,3 +366,16 @@ func TestPreviewAttachmentsWithSizes(t *testing.T) {
 	mustShow(t, u.Window(), "plan.pdf (2.5\u00a0KB)", "a.pdf (1.2\u00a0KB)")
 	mustNotShow(t, u.Window(), u.dir)
 }
+
+func TestPreviewTabOrderFollowsTheScreen(t *testing.T) {
+	u := newTestApp(t)
+	p := previewOf(openCampaign(t, u, guests, invitation, stepPreview))
+	c := u.Window().Canvas()
+	c.Focus(p.next)
+	for _, want := range []fyne.Focusable{p.jump, p.search, p.find, p.open} {
+		test.FocusNext(c)
+		if c.Focused() != want {
+			t.Fatalf("Tab went to %T; want %T", c.Focused(), want)
+		}
+	}
+}
