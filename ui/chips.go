@@ -5,7 +5,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -55,16 +55,22 @@ func (e *tokenEntry) insert(text string) {
 }
 
 // columnChips is one small button per column of the data: tapping one
-// inserts {{ Column }} where the person was writing.
+// inserts {{ Column }} where the person was writing. They sit on one line
+// that scrolls sideways when the sheet has many columns (a wrapping
+// layout would change its height after the first layout, which the
+// editor around it does not follow).
 type columnChips struct {
 	box     *fyne.Container
+	view    *container.Scroll
 	onChip  func(column string)
 	cols    []string
 	enabled bool
 }
 
 func newColumnChips(onChip func(string)) *columnChips {
-	return &columnChips{box: container.New(layout.NewRowWrapLayout()), onChip: onChip}
+	c := &columnChips{box: container.NewHBox(), onChip: onChip}
+	c.view = container.NewHScroll(c.box)
+	return c
 }
 
 // setColumns shows a chip for each column; disabled ones when the message
@@ -76,7 +82,7 @@ func (c *columnChips) setColumns(cols []string, enabled bool) {
 	c.cols, c.enabled = slices.Clone(cols), enabled
 	objs := make([]fyne.CanvasObject, 0, len(cols))
 	for _, col := range cols {
-		b := widget.NewButton(col, func() { c.onChip(col) })
+		b := widget.NewButtonWithIcon(col, theme.ContentAddIcon(), func() { c.onChip(col) })
 		b.Importance = widget.LowImportance
 		if !enabled {
 			b.Disable()
@@ -85,4 +91,5 @@ func (c *columnChips) setColumns(cols []string, enabled bool) {
 	}
 	c.box.Objects = objs
 	c.box.Refresh()
+	c.view.Refresh()
 }

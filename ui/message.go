@@ -36,7 +36,8 @@ type messageStep struct {
 	u  *App
 	vm *campaignVM
 
-	frozen   *widget.Label // shown once sending has started
+	editor   *fyne.Container // the fields, the chips, the body, the attachments
+	frozen   *widget.Label   // shown once sending has started
 	from     *entry
 	subject  *tokenEntry
 	body     *tokenEntry
@@ -121,7 +122,7 @@ func (m *messageStep) build() fyne.CanvasObject {
 
 	m.body = newTokenEntry(k, true, focused)
 	m.body.own = words
-	m.body.SetMinRowsVisible(14)
+	m.body.SetMinRowsVisible(8)
 	m.body.SetPlaceHolder(lang.L("message.body.placeholder"))
 	m.body.OnChanged = func(t string) { m.edit(func(s *merge.Spec) { s.Body = t }) }
 	m.last = m.body
@@ -168,17 +169,17 @@ func (m *messageStep) build() fyne.CanvasObject {
 		widget.NewLabel(lang.L("message.subject")), m.subject,
 		widget.NewLabel(lang.L("message.format")), container.NewGridWithColumns(2, m.format, layout.NewSpacer()),
 		widget.NewLabel(lang.L("message.language")), container.NewGridWithColumns(2, m.language, layout.NewSpacer()))
-	chipsBox := container.NewVBox(widget.NewLabelWithStyle(lang.L("message.chips"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), m.chips.box)
+	chipsBox := container.NewVBox(widget.NewLabelWithStyle(lang.L("message.chips"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), m.chips.view)
 	attach := container.NewVBox(
 		widget.NewLabelWithStyle(lang.L("message.attach"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		m.attachments, m.perRow, container.NewHBox(m.add))
-	editor := stacked(container.NewVBox(m.frozen, form, chipsBox), m.body, attach)
+	m.editor = stacked(container.NewVBox(m.frozen, form, chipsBox), m.body, attach)
 
 	previewTitle := widget.NewLabelWithStyle(lang.L("message.preview"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	side := container.NewBorder(container.NewVBox(previewTitle, m.errors, m.headline, m.subjectP, widget.NewSeparator()), nil, nil, nil,
 		container.NewVScroll(m.rendered))
 
-	split := container.NewHSplit(container.NewPadded(editor), container.NewPadded(side))
+	split := container.NewHSplit(container.NewPadded(m.editor), container.NewPadded(side))
 	split.SetOffset(0.55)
 
 	m.vm.onChange(func(what change) {
@@ -291,6 +292,9 @@ func (m *messageStep) fillChips() {
 		cols = m.vm.table.Columns()
 	}
 	m.chips.setColumns(cols, m.vm.editable())
+	if m.editor != nil {
+		m.editor.Refresh() // the chips' line has its height now
+	}
 }
 
 // onChip types the column's token where the person was writing.

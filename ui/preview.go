@@ -252,10 +252,11 @@ func (p *previewStep) build() fyne.CanvasObject {
 		widget.NewLabelWithStyle(lang.L("preview.problems"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		nil, nil, nil, container.NewVScroll(p.problems))
 
-	// In reading order, for Tab: previous, next, the row, the search, open.
-	steps, open := container.NewHBox(p.prev, p.next, p.where), container.NewHBox(p.open)
-	nav := container.New(layout.NewBorderLayout(nil, nil, steps, open), steps,
-		container.NewGridWithColumns(2, p.jump, container.NewBorder(nil, nil, nil, p.find, p.search)), open)
+	// In reading order, for Tab: previous, next, open, the row, the search.
+	steps := container.NewHBox(p.prev, p.next)
+	nav := container.NewVBox(
+		container.New(layout.NewBorderLayout(nil, nil, steps, p.open), steps, p.where, p.open),
+		container.NewGridWithColumns(2, p.jump, container.NewBorder(nil, nil, nil, p.find, p.search)))
 	body := container.NewHSplit(container.NewBorder(p.cannotRender, nil, nil, nil, p.message), side)
 	body.SetOffset(0.72)
 
@@ -327,6 +328,26 @@ func (p *previewStep) line(i int) int {
 		return r[0].Line
 	}
 	return 0
+}
+
+// cells writes row i's values with their columns ("Email: x · Ville: y"),
+// so that a row that cannot be written shows what it holds.
+func (p *previewStep) cells(i int) string {
+	if p.vm.table == nil {
+		return ""
+	}
+	rows := p.vm.table.Rows(i, 1)
+	if len(rows) != 1 {
+		return ""
+	}
+	cols := p.vm.table.Columns()
+	var parts []string
+	for j, v := range rows[0].Values {
+		if j < len(cols) && strings.TrimSpace(v) != "" {
+			parts = append(parts, cols[j]+": "+v)
+		}
+	}
+	return strings.Join(parts, " · ")
 }
 
 // notReady says why no message can be shown yet, "" when one can.
@@ -452,6 +473,13 @@ func (p *previewStep) display(r rendering) {
 		l.Wrapping = fyne.TextWrapWord
 		l.Importance = widget.DangerImportance
 		objs = append(objs, container.NewBorder(nil, nil, widget.NewIcon(theme.ErrorIcon()), nil, l))
+	}
+	if len(r.errs) > 0 && r.msg == nil {
+		if cells := p.cells(p.vm.row); cells != "" {
+			l := widget.NewLabelWithStyle(cells, fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+			l.Wrapping = fyne.TextWrapWord
+			objs = append(objs, l)
+		}
 	}
 	p.cannotRender.Objects = objs
 	p.cannotRender.Refresh()

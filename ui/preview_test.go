@@ -169,7 +169,7 @@ func TestPreviewShowsRowProblems(t *testing.T) {
 	w := u.Window()
 	mustShow(t, w, "No problem found in this row.")
 	u.open.vm.setRow(3)
-	mustShow(t, w, "To: invalid e-mail address")
+	mustShow(t, w, "To: invalid e-mail address", "Prénom: Dan · Email: not-an-address · Ville: Brest")
 	mustNotShow(t, w, "not-an-address>")
 	u.open.vm.setRow(4)
 	mustShow(t, w, "same recipient as row 2", "Alice again")
@@ -372,7 +372,7 @@ func TestPreviewTabOrderFollowsTheScreen(t *testing.T) {
 	p := previewOf(openCampaign(t, u, guests, invitation, stepPreview))
 	c := u.Window().Canvas()
 	c.Focus(p.next)
-	for _, want := range []fyne.Focusable{p.jump, p.search, p.find, p.open} {
+	for _, want := range []fyne.Focusable{p.open, p.jump, p.search, p.find} {
 		test.FocusNext(c)
 		if c.Focused() != want {
 			t.Fatalf("Tab went to %T; want %T", c.Focused(), want)
