@@ -379,3 +379,24 @@ func TestPreviewTabOrderFollowsTheScreen(t *testing.T) {
 		}
 	}
 }
+
+func TestPreviewShowsTheLastRecipientAskedFor(t *testing.T) {
+	u := newTestApp(t)
+	openCampaign(t, u, guests, invitation, stepPreview)
+	w := u.Window()
+	var queue []func()
+	u.work.spawn = func(f func()) { queue = append(queue, f) }
+	// Renderings made ahead are dropped too, so nothing is cached: each
+	// step asks the worker.
+	previewOf(u.open).cache = nil
+	press(w, ctrl(fyne.KeyRight))
+	press(w, ctrl(fyne.KeyRight))
+	mustShow(t, w, "Recipient 3 of 3")
+	for len(queue) > 0 { // newest first; renderings ahead may queue more
+		f := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		f()
+	}
+	mustShow(t, w, "chloe@example.org", "Hello Chloé,")
+	mustNotShow(t, w, "bruno@example.org")
+}
