@@ -235,7 +235,7 @@ var obviousAddress = regexp.MustCompile(`(?i)^\s*(e[\s_-]?mail|mail|courriel|adr
 // chooseRoles preselects the column of addresses of a message that has no
 // recipient yet: the column named Email, E-mail, Courriel, Adresse…
 func (vm *campaignVM) chooseRoles(cols []string) {
-	if strings.TrimSpace(vm.spec.To) != "" || !vm.editable() {
+	if strings.TrimSpace(vm.spec.To) != "" || !vm.editable() || vm.specErr != nil {
 		return
 	}
 	for _, c := range cols {

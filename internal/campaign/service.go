@@ -337,6 +337,7 @@ func (s *Service) Merger(c *Campaign, columns []string, from string) (*merge.Mer
 		AttachDir:   c.Settings.AttachDir,
 		CampaignID:  c.ID,
 		Language:    firstNonEmpty(set.Language, s.Language),
+		Now:         s.Now,
 	}
 	if s.Store != nil {
 		opt.Suppressed = s.Store.Suppressed
