@@ -48,7 +48,6 @@ func (s *campaignScreen) build() fyne.CanvasObject {
 	s.back.Importance = widget.LowImportance
 	s.name = widget.NewLabelWithStyle(s.vm.c.Name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	s.name.SizeName = theme.SizeNameSubHeadingText
-	s.name.Truncation = fyne.TextTruncateEllipsis
 	rename := widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), s.onRename)
 	rename.Importance = widget.LowImportance
 	labels := []string{lang.L("step.data"), lang.L("step.message"), lang.L("step.preview"), lang.L("step.send")}
