@@ -204,6 +204,7 @@ func TestRichHTML(t *testing.T) {
 	}{
 		{"paragraphs", "<p>One  \n two</p><p>Three</p>", "One two\n\nThree"},
 		{"break", "a<br>b", "a\nb"},
+		{"break after a paragraph", "<p>Date.</p>\n<p>Best regards,<br>\nClaire</p>", "Date.\n\nBest regards,\nClaire"},
 		{"skips head and style", "<html><head><title>T</title><style>p{}</style></head><body><p>Hi</p><script>x()</script></body></html>", "Hi"},
 		{"head left open", "<html><head><meta charset=utf-8><title>T</title><body><p>Shown</p>", "Shown"},
 		{"list", "<ul>\n<li>one</li>\n<li>two</li>\n</ul>\n<p>after</p>", "one\ntwo\n\nafter"},

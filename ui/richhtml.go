@@ -228,6 +228,9 @@ func (b *richBuilder) lineBreak() {
 		b.text("\u00a0") // keeps the break visible as a space in one-segment blocks
 		return
 	}
+	// The empty line before this block goes before its first line, not
+	// after it.
+	b.blockStart()
 	b.line = append(b.line, &widget.TextSegment{Style: widget.RichTextStyleParagraph})
 	for _, s := range b.line {
 		b.emit(s)
