@@ -24,6 +24,8 @@ type Campaigns interface {
 	Check(ctx context.Context, c *campaign.Campaign) (*merge.Report, error)
 	// Preview renders one row exactly as it would be sent.
 	Preview(ctx context.Context, c *campaign.Campaign, ref campaign.RowRef) (*merge.Message, error)
+	// PlanFooter is the free plan's footer, nil for a licensed user.
+	PlanFooter() *merge.Footer
 	SendTest(ctx context.Context, c *campaign.Campaign, ref campaign.RowRef) (*merge.Message, error)
 
 	Plan(ctx context.Context, id string, opt campaign.PlanOptions) (*campaign.Plan, *merge.Report, error)

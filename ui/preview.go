@@ -58,10 +58,7 @@ func (u *App) render(ctx context.Context, c *campaign.Campaign, row int) renderi
 // application layer's own decision, so the note beside the preview can
 // never disagree with the message.
 func (u *App) freeFooter() *merge.Footer {
-	if svc, ok := u.deps.Campaigns.(*campaign.Service); ok && svc.Footer != nil {
-		return svc.Footer()
-	}
-	return nil
+	return u.deps.Campaigns.PlanFooter()
 }
 
 // renderErrorTexts says why a message cannot be rendered, in the window's

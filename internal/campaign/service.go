@@ -564,3 +564,12 @@ func (s *Service) Running(id string) *Job {
 	defer s.mu.Unlock()
 	return s.jobs[id]
 }
+
+// PlanFooter is the footer messages carry now: the free plan's, or nil
+// for a licensed user (the one footer decision, Service.Footer).
+func (s *Service) PlanFooter() *merge.Footer {
+	if s.Footer == nil {
+		return nil
+	}
+	return s.Footer()
+}
