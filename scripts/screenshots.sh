@@ -37,6 +37,8 @@ for l in en fr; do
   app=$!
   wait_window '^SecureMerge$'
   shot "home.$l" 2.5
+  xdotool key --window "$win" F1; shot "help.$l"
+  xdotool key --window "$win" Escape
   kill $app; wait $app 2>/dev/null || true
 
   LANG=$loc LC_ALL=$loc SECUREMERGE_DATA_DIR=$data LIBGL_ALWAYS_SOFTWARE=1 "$bin" testdata/demo/list.xlsx --template testdata/demo/invite.tpl >"$work/app.log" 2>&1 &

@@ -112,3 +112,31 @@ func TestDatesFollowTheWindowsLanguage(t *testing.T) {
 		t.Errorf("formatSize in French = %q", got)
 	}
 }
+
+// TestEveryTranslationRenders: a string that is not a valid template (a
+// literal "{{ Column }}" in a help text) shows as its raw key.
+func TestEveryTranslationRenders(t *testing.T) {
+	t.Cleanup(func() { useLanguage("") })
+	for _, l := range []string{"en", "fr"} {
+		useLanguage(l)
+		b, err := fs.ReadFile(assets.Translations, "translations/"+l+".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range m {
+			var got string
+			if _, plural := v.(map[string]any); plural {
+				got = lang.N(k, 2, map[string]any{"Count": 2})
+			} else {
+				got = lang.L(k)
+			}
+			if got == k {
+				t.Errorf("%s: %q does not render (is it a valid template?)", l, k)
+			}
+		}
+	}
+}
