@@ -67,6 +67,9 @@ func texts(w fyne.Window) string {
 		case *widget.Button:
 			b.WriteString("[" + v.Text + "]\n")
 			return
+		case *defaultButton:
+			b.WriteString("[" + v.Text + "]\n")
+			return
 		case *widget.Hyperlink:
 			b.WriteString("<" + v.Text + ">\n")
 			return
@@ -153,6 +156,11 @@ func button(t *testing.T, w fyne.Window, text string) *widget.Button {
 		case *widget.Button:
 			if v.Text == text {
 				found = v
+			}
+			return
+		case *defaultButton:
+			if v.Text == text {
+				found = &v.Button
 			}
 			return
 		case *fyne.Container:

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"time"
 
 	"github.com/securemerge/securemerge/internal/campaign"
 	"github.com/securemerge/securemerge/internal/merge"
@@ -41,6 +42,39 @@ type Campaigns interface {
 	Remember(key, value string) error
 }
 
+// Budget is the rolling 24-hour log of recipients sent, which the daily
+// limit counts (*store.DB implements it): the Send step's confirmation
+// says how much of today's budget a send takes.
+type Budget interface {
+	// SentSince returns how many recipients were sent since t, across
+	// every campaign, and the time of the oldest send counted.
+	SentSince(t time.Time) (n int, oldest time.Time, err error)
+}
+
+// Licence tells the licence as `securemerge license status` does; the
+// Settings screen shows it. Status may use the network (a first check, a
+// background re-check of an old token): the window calls it off the UI
+// goroutine.
+type Licence interface {
+	Status(ctx context.Context) LicenceStatus
+}
+
+// LicenceStatus is the licence as the Settings screen shows it. Zero
+// times mean unknown (no token held, never checked).
+type LicenceStatus struct {
+	Licensed bool   // false: the free plan, whose messages carry the footer
+	Email    string // the address the licence is for; "" when nobody is signed in
+	Expires  time.Time
+	Checked  time.Time
+	Offline  bool // the last check failed: the status comes from the cache
+}
+
+// Crash builds the crash-report preview the Settings screen shows: the
+// exact JSON `securemerge crash-report preview` prints.
+type Crash interface {
+	Preview(ctx context.Context) ([]byte, error)
+}
+
 // Deps is everything the window is given. Err, when set, says the
 // database could not be opened: the window opens anyway and says so.
 type Deps struct {
@@ -49,4 +83,11 @@ type Deps struct {
 	// (DataFolder/preview) holds the .eml files "Open in my mail app" opens.
 	DataFolder string
 	Err        error
+
+	// Budget, Licence and Crash are optional: nil means the whole daily
+	// budget is taken as free, and Settings shows no licence or no
+	// crash-report preview.
+	Budget  Budget
+	Licence Licence
+	Crash   Crash
 }
