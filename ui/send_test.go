@@ -16,6 +16,7 @@ import (
 
 	"github.com/securemerge/securemerge/internal/campaign"
 	"github.com/securemerge/securemerge/internal/campaign/campaigntest"
+	"github.com/securemerge/securemerge/internal/merge"
 	"github.com/securemerge/securemerge/internal/outbox"
 )
 
@@ -412,5 +413,51 @@ func TestEstimateText(t *testing.T) {
 		if got := tc.t.text(); got != tc.want {
 			t.Errorf("%+v.text() = %q; want %q", tc.t, got, tc.want)
 		}
+	}
+}
+
+// refuse fails the sends to one address as a mailbox refuses a recipient.
+type refuse struct {
+	campaign.Sender
+	address string
+}
+
+func (r refuse) Send(ctx context.Context, m *merge.Message) error {
+	if len(m.To) > 0 && m.To[0].Address == r.address {
+		return &campaign.SendError{Kind: campaign.KindPermanent, Message: "mailbox unavailable"}
+	}
+	return r.Sender.Send(ctx, m)
+}
+
+// TestRetryFailedSendsOnlyThem: a refused recipient shows as failed with
+// the mailbox's reason; "Retry failed" queues it again and Resume sends it.
+func TestRetryFailedSendsOnlyThem(t *testing.T) {
+	ta := newSendApp(t)
+	c, step := openSend(t, ta, "Retry", recipients(3))
+	first := true
+	step.runner = func(r *campaign.Runner) {
+		if first {
+			first = false
+			r.Sender = refuse{Sender: r.Sender, address: "p2@example.com"}
+		}
+	}
+	w := ta.Window()
+	press(w, ctrl(fyne.KeyReturn))
+	pressKey(w, fyne.KeyReturn)
+	waitEnd(t, step)
+	mustShow(t, w, "2 sent · 1 failed · 0 skipped · 0 left")
+	mustList(t, step, "3 | p2@example.com | Failed | 14:05 | refused by the mailbox: mailbox unavailable")
+	if n := len(emlFiles(t, ta.svc.OutboxFolder(c))); n != 2 {
+		t.Fatalf("%d files after the first run; want 2", n)
+	}
+
+	test.Tap(button(t, w, "Retry failed"))
+	mustShow(t, w, "1 failed row is queued again: Resume sends it.", "[Resume]")
+	test.Tap(button(t, w, "Resume"))
+	waitEnd(t, step)
+	mustShow(t, w, "3 sent · 0 failed · 0 skipped · 0 left")
+	mustList(t, step, "3 | p2@example.com | Sent")
+	if n := len(emlFiles(t, ta.svc.OutboxFolder(c))); n != 3 {
+		t.Errorf("%d files after the retry; want 3", n)
 	}
 }
