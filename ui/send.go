@@ -841,6 +841,9 @@ func displayPath(p string) string {
 	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
 		return p
 	}
+	if rel == "." {
+		return "~"
+	}
 	return "~" + string(filepath.Separator) + rel
 }
 
