@@ -8,9 +8,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/securemerge/securemerge/assets"
 	"github.com/securemerge/securemerge/internal/campaign"
+	"github.com/securemerge/securemerge/internal/license"
 	"github.com/securemerge/securemerge/internal/store"
 	"github.com/securemerge/securemerge/ui"
 )
@@ -35,6 +37,9 @@ func runGUI(ctx context.Context, m *Main) int {
 	} else {
 		svc := m.service(db, dir, "")
 		deps.Campaigns = svc
+		deps.Budget = db
+		deps.Licence = &guiLicence{m: m, db: db}
+		deps.Crash = guiCrash{m: m}
 		// The jobs stop (their requests in flight journaled) before the
 		// database closes: deferred calls run last first.
 		defer db.Close()
@@ -47,7 +52,40 @@ func runGUI(ctx context.Context, m *Main) int {
 	return exitOK
 }
 
-var _ ui.Campaigns = (*campaign.Service)(nil)
+var (
+	_ ui.Campaigns = (*campaign.Service)(nil)
+	_ ui.Budget    = (*store.DB)(nil)
+	_ ui.Licence   = (*guiLicence)(nil)
+	_ ui.Crash     = guiCrash{}
+)
+
+// guiLicence is the licence as `securemerge license status` tells it: the
+// signed-in address, the built-in key, the store as cache.
+// One client for the window's life, so that a failed check is not
+// repeated each time Settings opens (the client waits a minute).
+type guiLicence struct {
+	m      *Main
+	db     *store.DB
+	once   sync.Once
+	client *license.Client
+}
+
+func (l *guiLicence) Status(ctx context.Context) ui.LicenceStatus {
+	l.once.Do(func() { l.client = l.m.licenseClient(l.db) })
+	email, _ := l.m.licenseAddress(ctx, "")
+	s, _ := l.client.Plan(ctx, email)
+	l.client.Wait() // a background re-check finishes while the store is open
+	return ui.LicenceStatus{Licensed: s.Licensed(), Email: s.Email, Expires: s.Expires, Checked: s.Checked, Offline: s.Offline}
+}
+
+// guiCrash is the crash-report preview `securemerge crash-report preview`
+// prints, for the window's Settings.
+type guiCrash struct{ m *Main }
+
+func (c guiCrash) Preview(ctx context.Context) ([]byte, error) {
+	rep, _ := c.m.sampleReport(ctx, "")
+	return rep.JSON()
+}
 
 const sampleSetting = "sample.created"
 

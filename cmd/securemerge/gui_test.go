@@ -10,6 +10,7 @@ import (
 
 	"github.com/securemerge/securemerge/internal/campaign"
 	"github.com/securemerge/securemerge/internal/store"
+	"github.com/securemerge/securemerge/internal/telemetry"
 )
 
 // TestSampleCampaignWorksWithNoAccount checks what a new user gets on first
@@ -81,5 +82,45 @@ func TestOpenFileArgumentsReachTheWindow(t *testing.T) {
 	m.Stderr = &errs
 	if code := m.Run(context.Background(), []string{filepath.Join(dir, "missing.xlsx")}); code != exitUsage || !strings.Contains(errs.String(), "no such file") {
 		t.Errorf("a missing file: exit %d, %q", code, errs.String())
+	}
+}
+
+// TestWindowSettingsTellWhatTheCommandsTell: the Settings screen's licence
+// status and crash-report preview come from the code of `license status`
+// and `crash-report preview`.
+func TestWindowSettingsTellWhatTheCommandsTell(t *testing.T) {
+	f := newFixture(t, 1, "")
+	home := filepath.Join(t.TempDir(), "ada.lovelace")
+	f.env["HOME"] = home
+	m, out := crashMain(f, "")
+	if code := m.runCrashReport(context.Background(), []string{"preview"}); code != exitOK {
+		t.Fatalf("crash-report preview = %d\n%s", code, out)
+	}
+	cli := out.String()
+	b, err := guiCrash{m: m}.Preview(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	window := string(b)
+	for _, want := range []string{"sample crash: sending to " + telemetry.RedactedData, "open " + telemetry.RedactedPath,
+		"row 2 holds " + telemetry.RedactedData, `"type": "*errors.errorString"`, `"function": "sampleCrash"`} {
+		if !strings.Contains(cli, want) || !strings.Contains(window, want) {
+			t.Errorf("%q: in the command's preview %v, in the window's %v", want, strings.Contains(cli, want), strings.Contains(window, want))
+		}
+	}
+	for _, secret := range []string{"you@example.com", home, sampleCell} {
+		if strings.Contains(window, secret) {
+			t.Errorf("the window's preview carries %q:\n%s", secret, window)
+		}
+	}
+
+	db, err := store.Open(f.dataDir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s := (&guiLicence{m: m, db: db}).Status(context.Background())
+	if s.Licensed {
+		t.Errorf("with no licence the window says licensed: %+v", s)
 	}
 }
