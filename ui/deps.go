@@ -75,6 +75,25 @@ type Crash interface {
 	Preview(ctx context.Context) ([]byte, error)
 }
 
+// Account is the Microsoft 365 sign-in as the window uses it. Its methods
+// may use the network: the window calls them off the UI goroutine.
+type Account interface {
+	// Who is the signed-in mailbox's address; "" when nobody is signed in
+	// (or the mailbox cannot be reached to ask).
+	Who(ctx context.Context) string
+	// SignIn signs in: in the system browser, or with deviceCode by a code
+	// entered on another device, which prompt shows (called once, before
+	// SignIn waits for the person). It returns the address signed in.
+	SignIn(ctx context.Context, deviceCode bool, prompt func(DeviceCode)) (string, error)
+	// SignOut removes the saved tokens from this computer.
+	SignOut(ctx context.Context) error
+}
+
+// DeviceCode is what a device-code sign-in asks the person to do: open URL
+// and type Code. URL is "" when the sign-in service gave only a sentence,
+// which Code then holds.
+type DeviceCode struct{ Code, URL string }
+
 // Deps is everything the window is given. Err, when set, says the
 // database could not be opened: the window opens anyway and says so.
 type Deps struct {
@@ -84,10 +103,11 @@ type Deps struct {
 	DataFolder string
 	Err        error
 
-	// Budget, Licence and Crash are optional: nil means the whole daily
-	// budget is taken as free, and Settings shows no licence or no
-	// crash-report preview.
+	// Budget, Licence, Crash and Account are optional: nil means the
+	// whole daily budget is taken as free, and Settings shows no licence,
+	// no crash-report preview, no account.
 	Budget  Budget
 	Licence Licence
 	Crash   Crash
+	Account Account
 }

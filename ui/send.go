@@ -79,6 +79,9 @@ type sendStep struct {
 	// runner adjusts each Runner before it runs (tests hold a send
 	// mid-way with it); nil in the app.
 	runner func(*campaign.Runner)
+	// mailbox is the signed-in mailbox's address, "" when nobody is
+	// signed in or the window has no Account.
+	mailbox string
 	// pausing is set between Pause and the job's end.
 	pausing bool
 	// confirming is set while the confirmation is open: the campaign is
@@ -210,7 +213,7 @@ func (d *sendStep) showSetup() {
 	d.testRow.Hide()
 	switch m {
 	case campaign.ModeTest:
-		d.from.SetText(lang.L("send.from.test"))
+		d.from.SetText(d.mailboxText("send.from.test"))
 		d.testRow.SetText(lang.L("send.test.row", map[string]any{"Row": formatCount(d.vm.row + 1)}))
 		d.testRow.Show()
 	case campaign.ModeOutbox:
@@ -219,7 +222,7 @@ func (d *sendStep) showSetup() {
 		d.choose.Hidden = d.started()
 		d.where.Show()
 	default:
-		d.from.SetText(lang.L("send.from.mailbox"))
+		d.from.SetText(d.mailboxText("send.from.mailbox"))
 	}
 	d.start.SetText(lang.L("send.start." + string(m)))
 	running := d.job != nil
@@ -235,6 +238,18 @@ func (d *sendStep) showSetup() {
 		d.mode.Enable()
 	}
 	d.showState()
+}
+
+// mailboxText says which mailbox sends, so nobody sends from the wrong
+// one: the signed-in address when known, else fallback's sentence.
+func (d *sendStep) mailboxText(fallback string) string {
+	switch {
+	case d.mailbox != "":
+		return lang.L("send.from.account", map[string]any{"Address": d.mailbox})
+	case d.u.deps.Account != nil:
+		return lang.L("send.from.signin")
+	}
+	return lang.L(fallback)
 }
 
 // outboxFrom says who the outbox's messages are from.
@@ -322,6 +337,16 @@ func countsLine(n campaign.Counts) string {
 
 func (d *sendStep) shown() {
 	d.reload()
+	if a := d.u.deps.Account; a != nil {
+		ctx := d.u.work.ctx
+		d.u.work.run(func() {
+			who := a.Who(ctx) // may ask the mailbox: apart from the counts
+			fyne.Do(func() {
+				d.mailbox = who
+				d.showSetup()
+			})
+		})
+	}
 }
 
 // reload reads the campaign's status and counts again, and follows a job

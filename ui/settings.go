@@ -51,6 +51,8 @@ type settingsScreen struct {
 	plan, address, expires, checked *widget.Label
 	licence                         *fyne.Container
 
+	account *accountCard // nil without an Account
+
 	now func() time.Time
 }
 
@@ -115,7 +117,12 @@ func (s *settingsScreen) build() fyne.CanvasObject {
 	dataHelp := widget.NewLabel(lang.L("settings.data.help"))
 	dataHelp.Wrapping = fyne.TextWrapWord
 
-	sections := container.NewVBox(
+	sections := container.NewVBox()
+	if s.u.deps.Account != nil {
+		s.account = newAccountCard(s.u, s.u.deps.Account)
+		sections.Add(widget.NewCard(lang.L("account.title"), "", s.account.build()))
+	}
+	sections.Objects = append(sections.Objects,
 		widget.NewCard(lang.L("settings.language"), "", s.language),
 		widget.NewCard(lang.L("settings.limits"), "", container.NewVBox(limitsHelp, limits, s.limitsNote, container.NewHBox(s.save))),
 		widget.NewCard(lang.L("settings.crash"), "", crash),
@@ -153,6 +160,9 @@ func (s *settingsScreen) load() {
 	s.crash.SetChecked(set.CrashReports)
 	s.crash.OnChanged = s.onCrash
 
+	if s.account != nil {
+		s.account.load()
+	}
 	ctx := s.u.work.ctx
 	if c := s.u.deps.Crash; c != nil {
 		s.u.work.run(func() {

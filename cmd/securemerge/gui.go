@@ -6,12 +6,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
 
 	"github.com/securemerge/securemerge/assets"
 	"github.com/securemerge/securemerge/internal/campaign"
+	"github.com/securemerge/securemerge/internal/graph"
 	"github.com/securemerge/securemerge/internal/license"
 	"github.com/securemerge/securemerge/internal/store"
 	"github.com/securemerge/securemerge/ui"
@@ -40,6 +42,7 @@ func runGUI(ctx context.Context, m *Main) int {
 		deps.Budget = db
 		deps.Licence = &guiLicence{m: m, db: db}
 		deps.Crash = guiCrash{m: m}
+		deps.Account = &guiAccount{m: m}
 		// The jobs stop (their requests in flight journaled) before the
 		// database closes: deferred calls run last first.
 		defer db.Close()
@@ -57,7 +60,64 @@ var (
 	_ ui.Budget    = (*store.DB)(nil)
 	_ ui.Licence   = (*guiLicence)(nil)
 	_ ui.Crash     = guiCrash{}
+	_ ui.Account   = (*guiAccount)(nil)
 )
+
+// guiAccount is `securemerge login`, `logout` and `whoami` for the window.
+type guiAccount struct{ m *Main }
+
+func (a *guiAccount) Who(ctx context.Context) string { return a.m.signedInAddress(ctx, "") }
+
+// SignIn signs in as `securemerge login [--device-code]` does, the code
+// shown in the window instead of on standard error.
+func (a *guiAccount) SignIn(ctx context.Context, deviceCode bool, prompt func(ui.DeviceCode)) (string, error) {
+	dir, err := a.m.dataDir("")
+	if err != nil {
+		return "", err
+	}
+	if strings.TrimSpace(a.m.getenv(graph.EnvAccessToken)) != "" {
+		return a.Who(ctx), nil // the token variable bypasses sign-in
+	}
+	auth, err := graph.NewAuth(graph.AuthOptions{
+		ClientID:         strings.TrimSpace(a.m.getenv(graph.EnvClientID)),
+		Authority:        strings.TrimSpace(a.m.getenv(graph.EnvAuthority)),
+		CacheDir:         dir,
+		DeviceCodePrompt: func(msg string) { prompt(parseDeviceCode(msg)) },
+	})
+	if err != nil {
+		return "", err
+	}
+	acct, err := auth.Login(ctx, deviceCode)
+	if err != nil {
+		return "", err
+	}
+	return firstNonEmpty(acct.Username, acct.Name), nil
+}
+
+func (a *guiAccount) SignOut(ctx context.Context) error {
+	_, auth, err := a.m.tokens("")
+	if err != nil || auth == nil {
+		return err
+	}
+	return auth.Logout(ctx)
+}
+
+var (
+	deviceURL  = regexp.MustCompile(`https?://[^\s]*[^\s.,;)]`)
+	deviceCode = regexp.MustCompile(`\bcode\s+([A-Z0-9][A-Z0-9-]{3,})\b`)
+)
+
+// parseDeviceCode finds the page and the code in the sign-in service's
+// sentence ("To sign in, use a web browser to open the page
+// https://microsoft.com/devicelogin and enter the code F7KQ29XD to
+// authenticate."); a sentence it cannot read is shown whole.
+func parseDeviceCode(msg string) ui.DeviceCode {
+	u, c := deviceURL.FindString(msg), deviceCode.FindStringSubmatch(msg)
+	if u == "" || c == nil {
+		return ui.DeviceCode{Code: msg}
+	}
+	return ui.DeviceCode{Code: c[1], URL: u}
+}
 
 // guiLicence is the licence as `securemerge license status` tells it: the
 // signed-in address, the built-in key, the store as cache.

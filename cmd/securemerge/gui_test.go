@@ -11,6 +11,7 @@ import (
 	"github.com/securemerge/securemerge/internal/campaign"
 	"github.com/securemerge/securemerge/internal/store"
 	"github.com/securemerge/securemerge/internal/telemetry"
+	"github.com/securemerge/securemerge/ui"
 )
 
 // TestSampleCampaignWorksWithNoAccount checks what a new user gets on first
@@ -122,5 +123,36 @@ func TestWindowSettingsTellWhatTheCommandsTell(t *testing.T) {
 	s := (&guiLicence{m: m, db: db}).Status(context.Background())
 	if s.Licensed {
 		t.Errorf("with no licence the window says licensed: %+v", s)
+	}
+}
+
+func TestParseDeviceCode(t *testing.T) {
+	for _, tc := range []struct {
+		msg  string
+		want ui.DeviceCode
+	}{
+		{"To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code F7KQ29XD to authenticate.",
+			ui.DeviceCode{Code: "F7KQ29XD", URL: "https://microsoft.com/devicelogin"}},
+		{"Open http://127.0.0.1:4444/device, then type the code AB-12CD.", ui.DeviceCode{Code: "AB-12CD", URL: "http://127.0.0.1:4444/device"}},
+		{"Something else entirely", ui.DeviceCode{Code: "Something else entirely"}},
+	} {
+		if got := parseDeviceCode(tc.msg); got != tc.want {
+			t.Errorf("parseDeviceCode(%q) = %+v; want %+v", tc.msg, got, tc.want)
+		}
+	}
+}
+
+// TestWindowAccountWithNobodySignedIn: no account, no network: nobody, and
+// signing out is harmless.
+func TestWindowAccountWithNobodySignedIn(t *testing.T) {
+	f := newFixture(t, 1, "")
+	f.env["SECUREMERGE_CLIENT_ID"] = "11111111-2222-3333-4444-555555555555"
+	m, _ := crashMain(f, "")
+	a := &guiAccount{m: m}
+	if who := a.Who(context.Background()); who != "" {
+		t.Errorf("Who = %q; want nobody", who)
+	}
+	if err := a.SignOut(context.Background()); err != nil {
+		t.Errorf("SignOut with nobody signed in: %v", err)
 	}
 }
