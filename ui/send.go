@@ -79,6 +79,10 @@ type sendStep struct {
 	// runner adjusts each Runner before it runs (tests hold a send
 	// mid-way with it); nil in the app.
 	runner func(*campaign.Runner)
+	// live makes a window whose work runs inline (tests) show progress as
+	// the app does, every progressEvery; otherwise such a window shows
+	// only the end, so a test reads it only once the job has ended.
+	live bool
 	// mailbox is the signed-in mailbox's address, "" when nobody is
 	// signed in or the window has no Account.
 	mailbox string
@@ -653,7 +657,7 @@ func (d *sendStep) follow(job *campaign.Job, sink *progressSink) {
 	ended := make(chan struct{})
 	d.ended = ended
 	d.showSetup()
-	inline := d.u.work.inline()
+	inline := d.u.work.inline() && !d.live
 	go func() {
 		defer close(ended)
 		var tick <-chan time.Time

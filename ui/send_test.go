@@ -461,3 +461,27 @@ func TestRetryFailedSendsOnlyThem(t *testing.T) {
 		t.Errorf("%d files after the retry; want 3", n)
 	}
 }
+
+// TestResultsReadPageByPage: a campaign longer than a page shows every
+// row once, in order, each page read when it is needed.
+func TestResultsReadPageByPage(t *testing.T) {
+	ta := newSendApp(t)
+	_, step := openSend(t, ta, "Pages", recipients(2*resultsPage+50))
+	w := ta.Window()
+	press(w, ctrl(fyne.KeyReturn))
+	pressKey(w, fyne.KeyReturn)
+	waitEnd(t, step)
+	got := strings.Split(strings.TrimSuffix(resultsShown(step), "\n"), "\n")
+	if len(got) != 2*resultsPage+50 {
+		t.Fatalf("the results show %d rows; want %d", len(got), 2*resultsPage+50)
+	}
+	for i, line := range got {
+		want := itoa(i+2) + " | p" + itoa(i+1) + "@example.com | Sent |"
+		if !strings.HasPrefix(line, want) {
+			t.Fatalf("row %d reads %q; want %q…", i, line, want)
+		}
+	}
+	if n := len(step.results.pages); n != 3 {
+		t.Errorf("%d pages held for 250 rows; want 3", n)
+	}
+}
