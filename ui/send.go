@@ -1014,3 +1014,53 @@ func (b *defaultButton) TypedKey(ev *fyne.KeyEvent) {
 		b.Button.TypedKey(ev)
 	}
 }
+
+// confirmClose is the window's close while a send runs: it asks first, as
+// pausing stops the send (the messages on their way finish and are
+// recorded, and Resume continues where it stopped); close runs when the
+// person confirms, or at once when nothing is being sent. app.go's close
+// intercept calls it.
+func (u *App) confirmClose(close func()) {
+	left := u.sendingLeft()
+	if left < 0 {
+		close()
+		return
+	}
+	msg := lang.N("send.close.confirm", left, map[string]any{"Count": formatCount(left)})
+	d := dialog.NewConfirm(lang.L("send.close.title"), msg, func(ok bool) {
+		if ok {
+			close()
+		}
+	}, u.window)
+	d.SetConfirmText(lang.L("send.close.ok"))
+	d.SetDismissText(lang.L("send.close.keep"))
+	u.showDialog(d, nil)
+}
+
+// sendingLeft is how many messages the campaigns being sent from this
+// window still have to go, -1 when none is being sent.
+func (u *App) sendingLeft() int {
+	if u.deps.Campaigns == nil {
+		return -1
+	}
+	left := -1
+	add := func(n campaign.Counts) { left = max(left, 0) + n.Pending + n.Sending }
+	if u.open != nil {
+		if d, ok := u.open.steps[stepSend].(*sendStep); ok && d.job != nil {
+			add(d.vm.c.Counts)
+		}
+	}
+	if left >= 0 {
+		return left
+	}
+	list, err := u.deps.Campaigns.Campaigns()
+	if err != nil {
+		return -1
+	}
+	for _, c := range list {
+		if u.deps.Campaigns.Running(c.ID) != nil {
+			add(c.Counts)
+		}
+	}
+	return left
+}

@@ -485,3 +485,41 @@ func TestResultsReadPageByPage(t *testing.T) {
 		t.Errorf("%d pages held for 250 rows; want 3", n)
 	}
 }
+
+// TestClosingDuringASendAsksFirst: closing the window while a send runs
+// asks; "Keep sending" keeps the window, "Pause and close" closes it; with
+// nothing being sent it closes at once.
+func TestClosingDuringASendAsksFirst(t *testing.T) {
+	ta := newSendApp(t)
+	_, step := openSend(t, ta, "Closing", recipients(30))
+	closed := 0
+	closeWindow := func() { closed++ }
+	ta.confirmClose(closeWindow)
+	if closed != 1 {
+		t.Fatalf("with nothing being sent, closing asked first")
+	}
+
+	var hold *campaigntest.Hold
+	step.runner = func(r *campaign.Runner) {
+		hold = campaigntest.NewHold(r.Sender, 1)
+		r.Sender = hold
+	}
+	w := ta.Window()
+	press(w, ctrl(fyne.KeyReturn))
+	pressKey(w, fyne.KeyReturn)
+	<-hold.Reached
+	ta.confirmClose(closeWindow)
+	mustShow(t, w, "A send is running", "messages are still to go", "[Pause and close]", "[Keep sending]")
+	test.Tap(button(t, w, "Keep sending"))
+	if closed != 1 {
+		t.Errorf("Keep sending closed the window")
+	}
+	ta.confirmClose(closeWindow)
+	test.Tap(button(t, w, "Pause and close"))
+	if closed != 2 {
+		t.Errorf("Pause and close did not close the window")
+	}
+	test.Tap(button(t, w, "Pause"))
+	close(hold.Release)
+	waitEnd(t, step)
+}

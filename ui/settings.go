@@ -41,7 +41,7 @@ type settingsScreen struct {
 	language *widget.RadioGroup
 	langText []string
 
-	from, rate, daily *entry
+	from, sendAs, rate, daily *entry
 	limitsNote        *widget.Label
 	save              *widget.Button
 
@@ -71,6 +71,8 @@ func (s *settingsScreen) build() fyne.CanvasObject {
 
 	s.from = newEntry(s.u.keys)
 	s.from.SetPlaceHolder(lang.L("settings.from.placeholder"))
+	s.sendAs = newEntry(s.u.keys)
+	s.sendAs.SetPlaceHolder(lang.L("settings.sendas.placeholder"))
 	s.rate = newEntry(s.u.keys)
 	s.rate.SetPlaceHolder("30")
 	s.daily = newEntry(s.u.keys)
@@ -80,13 +82,14 @@ func (s *settingsScreen) build() fyne.CanvasObject {
 	s.limitsNote.Hide()
 	s.save = widget.NewButtonWithIcon(lang.L("settings.save"), theme.DocumentSaveIcon(), s.onSave)
 	s.save.Importance = widget.HighImportance
-	for _, e := range []*entry{s.from, s.rate, s.daily} {
+	for _, e := range []*entry{s.from, s.sendAs, s.rate, s.daily} {
 		e.OnSubmitted = func(string) { s.onSave() }
 	}
 	limitsHelp := widget.NewLabel(lang.L("settings.limits.help"))
 	limitsHelp.Wrapping = fyne.TextWrapWord
 	limits := widget.NewForm(
 		widget.NewFormItem(lang.L("settings.from"), s.from),
+		widget.NewFormItem(lang.L("settings.sendas"), s.sendAs),
 		widget.NewFormItem(lang.L("settings.rate"), s.rate),
 		widget.NewFormItem(lang.L("settings.daily"), s.daily),
 	)
@@ -151,6 +154,7 @@ func (s *settingsScreen) load() {
 	}
 	s.language.OnChanged = func(string) { s.onLanguage() }
 	s.from.SetText(set.From)
+	s.sendAs.SetText(set.SendAs)
 	if set.Rate > 0 {
 		s.rate.SetText(strconv.Itoa(set.Rate))
 	}
@@ -237,12 +241,18 @@ func (s *settingsScreen) onLanguage() {
 // onSave checks and stores the From address and the sending limits.
 func (s *settingsScreen) onSave() {
 	from := strings.TrimSpace(s.from.Text)
+	sendAs := strings.TrimSpace(s.sendAs.Text)
 	rate := strings.TrimSpace(s.rate.Text)
 	daily := strings.TrimSpace(s.daily.Text)
 	problem := ""
 	if from != "" {
 		if _, err := mail.ParseAddress(from); err != nil {
 			problem = lang.L("settings.from.invalid")
+		}
+	}
+	if sendAs != "" {
+		if _, err := mail.ParseAddress(sendAs); err != nil {
+			problem = lang.L("settings.sendas.invalid")
 		}
 	}
 	if n, err := strconv.Atoi(rate); rate != "" && (err != nil || n <= 0 || n > 30) {
@@ -255,7 +265,7 @@ func (s *settingsScreen) onSave() {
 		s.showNote(problem, true)
 		return
 	}
-	for _, kv := range [][2]string{{"from", from}, {"rate", rate}, {"daily-limit", daily}} {
+	for _, kv := range [][2]string{{"from", from}, {"send-as", sendAs}, {"rate", rate}, {"daily-limit", daily}} {
 		if err := s.u.deps.Campaigns.SetSetting(kv[0], kv[1]); err != nil {
 			fyne.LogError("save settings", err)
 			s.showNote(lang.L("error.unexpected"), true)

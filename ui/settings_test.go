@@ -73,11 +73,12 @@ func TestSendingSettingsArePersisted(t *testing.T) {
 	test.Type(scr.rate, "20")
 	test.Type(scr.daily, "2000")
 	test.Type(scr.from, "Clinic <clinic@example.com>")
+	test.Type(scr.sendAs, "bookings@example.com")
 	w.Canvas().Focus(scr.from)
 	scr.from.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	mustShow(t, w, "Saved.")
 	got := ta.svc.Settings()
-	if got.Rate != 20 || got.DailyLimit != 2000 || got.From != "Clinic <clinic@example.com>" {
+	if got.Rate != 20 || got.DailyLimit != 2000 || got.From != "Clinic <clinic@example.com>" || got.SendAs != "bookings@example.com" {
 		t.Errorf("settings stored: %+v", got)
 	}
 
@@ -130,10 +131,10 @@ func TestLanguageRebuildsTheWindow(t *testing.T) {
 }
 
 // shownSettings is the settings screen's fields, found in the window as a
-// person finds them: the entries in order (From, rate, daily), the
+// person finds them: the entries in order (From, send as, rate, daily), the
 // crash-report box and the language choice.
 type shownSettings struct {
-	from, rate, daily *entry
+	from, sendAs, rate, daily *entry
 	crash             *widget.Check
 	language          *widget.RadioGroup
 }
@@ -166,9 +167,9 @@ func settingsOf(t *testing.T, ta *testApp) shownSettings {
 		}
 	}
 	walk(ta.Window().Content())
-	if len(entries) != 3 || s.crash == nil || s.language == nil {
+	if len(entries) != 4 || s.crash == nil || s.language == nil {
 		t.Fatalf("Settings is not shown: %d entries:\n%s", len(entries), texts(ta.Window()))
 	}
-	s.from, s.rate, s.daily = entries[0], entries[1], entries[2]
+	s.from, s.sendAs, s.rate, s.daily = entries[0], entries[1], entries[2], entries[3]
 	return s
 }
