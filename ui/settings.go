@@ -42,8 +42,8 @@ type settingsScreen struct {
 	langText []string
 
 	from, sendAs, rate, daily *entry
-	limitsNote        *widget.Label
-	save              *widget.Button
+	limitsNote                *widget.Label
+	save                      *widget.Button
 
 	crash   *widget.Check
 	preview *widget.Label

@@ -135,8 +135,8 @@ func TestLanguageRebuildsTheWindow(t *testing.T) {
 // crash-report box and the language choice.
 type shownSettings struct {
 	from, sendAs, rate, daily *entry
-	crash             *widget.Check
-	language          *widget.RadioGroup
+	crash                     *widget.Check
+	language                  *widget.RadioGroup
 }
 
 func settingsOf(t *testing.T, ta *testApp) shownSettings {
