@@ -229,12 +229,9 @@ func (d *sendStep) showSetup() {
 		d.from.SetText(d.mailboxText("send.from.mailbox"))
 	}
 	d.start.SetText(lang.L("send.start." + string(m)))
-	running := d.job != nil
-	paused := c.Status == campaign.StatusPaused || c.Status == campaign.StatusSending
-	d.start.Hidden = running || (paused && m != campaign.ModeTest) || (c.Status == campaign.StatusDone && m != campaign.ModeTest) || c.Status == campaign.StatusCancelled
-	if c.Status == campaign.StatusCancelled && m != campaign.ModeTest {
-		d.start.Hidden = true
-	}
+	// Once started, a campaign goes on with Resume (the progress panel),
+	// never a second start; a test to myself is always possible.
+	d.start.Hidden = d.job != nil || (d.started() && m != campaign.ModeTest)
 	d.start.Refresh()
 	if d.started() {
 		d.mode.Disable()
@@ -408,7 +405,11 @@ func (d *sendStep) onStart(skip bool) {
 		d.onTest()
 		return
 	}
-	resume := d.started()
+	// A campaign that has sent nothing yet (its confirmation was closed,
+	// or SecureMerge stopped before the first message) is confirmed again;
+	// one paused part-way resumes at once.
+	n := d.vm.c.Counts
+	resume := d.started() && n.Sent+n.Failed > 0
 	d.start.Disable()
 	d.resume.Disable()
 	d.blocked.Hide()

@@ -211,6 +211,10 @@ func TestConfirmationCancelledSendsNothing(t *testing.T) {
 	if n := len(emlFiles(t, ta.svc.OutboxFolder(c))); n != 0 {
 		t.Errorf("%d files written after the confirmation was closed", n)
 	}
+	// What was never confirmed is confirmed before it starts.
+	mustShow(t, w, "Ready: 2 messages to go.")
+	test.Tap(button(t, w, "Resume"))
+	mustShow(t, w, "Write the outbox?", "[Write 2 messages]")
 }
 
 // TestPauseAndResumeSendEveryoneOnce holds the send mid-way, pauses it,
