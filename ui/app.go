@@ -85,7 +85,18 @@ func Run(ctx context.Context, d Deps, open Open) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	u.work.ctx = ctx
-	u.window.SetCloseIntercept(func() { u.onClose(cancel) })
+	// Closing during a send asks first, then pauses it cleanly: cancel ends
+	// the window's context, which pauses every job (requests in flight
+	// finish and are journaled), and the caller waits for them before
+	// closing the database.
+	u.window.SetCloseIntercept(func() {
+		u.confirmClose(func() {
+			u.leaveCampaign()
+			u.rememberSize()
+			cancel()
+			u.window.Close()
+		})
+	})
 	u.window.Show()
 	if open.Data != "" {
 		u.openFile(open.Data, open.Template)
@@ -95,56 +106,6 @@ func Run(ctx context.Context, d Deps, open Open) {
 	}
 	u.askAfterCrash()
 	a.Run()
-}
-
-// onClose closes the window; while a campaign is being sent it asks
-// first, then pauses the send cleanly: stop cancels the window's context,
-// which pauses every job (requests in flight finish and are journaled),
-// and the caller waits for them before closing the database.
-func (u *App) onClose(stop func()) {
-	closeNow := func() {
-		u.leaveCampaign()
-		u.rememberSize()
-		stop()
-		u.window.Close()
-	}
-	sending := u.sending()
-	if len(sending) == 0 {
-		closeNow()
-		return
-	}
-	d := dialog.NewConfirm(lang.L("close.title"),
-		lang.N("close.sending", len(sending), map[string]any{"Count": len(sending), "Name": sending[0].Name}),
-		func(ok bool) {
-			if ok {
-				closeNow()
-			}
-		}, u.window)
-	d.SetConfirmText(lang.L("close.ok"))
-	d.SetDismissText(lang.L("close.keep"))
-	u.showDialog(d, nil)
-}
-
-// sending lists the campaigns this window is sending now.
-func (u *App) sending() []*campaign.Campaign {
-	if u.deps.Campaigns == nil {
-		return nil
-	}
-	list, err := u.deps.Campaigns.Campaigns()
-	if err != nil {
-		return nil
-	}
-	var out []*campaign.Campaign
-	for _, c := range list {
-		if j := u.deps.Campaigns.Running(c.ID); j != nil {
-			select {
-			case <-j.Done():
-			default:
-				out = append(out, c)
-			}
-		}
-	}
-	return out
 }
 
 // offerResume: a campaign left "sending" by a crash or a closed laptop is

@@ -99,6 +99,8 @@ func texts(w fyne.Window) string {
 			b.WriteString(v.Text + "\n")
 		case *widget.Button:
 			b.WriteString("[" + v.Text + "]\n")
+		case *defaultButton:
+			b.WriteString("[" + v.Text + "]\n")
 		case *widget.Hyperlink:
 			b.WriteString("<" + v.Text + ">\n")
 		case *widget.Entry:
@@ -149,9 +151,15 @@ func button(t *testing.T, w fyne.Window, text string) *widget.Button {
 	t.Helper()
 	var found *widget.Button
 	visit(w, func(o fyne.CanvasObject, _ bool) bool {
-		if b, ok := o.(*widget.Button); ok {
+		switch b := o.(type) {
+		case *widget.Button:
 			if found == nil && b.Text == text {
 				found = b
+			}
+			return false
+		case *defaultButton: // the dialog button Enter presses
+			if found == nil && b.Text == text {
+				found = &b.Button
 			}
 			return false
 		}

@@ -47,11 +47,11 @@ func TestClosingDuringASendAsksAndPauses(t *testing.T) {
 	<-senders.hold.Reached
 
 	closed := false
-	u.onClose(func() { closed = true; stop() })
+	u.confirmClose(func() { closed = true; stop() })
 	if closed {
 		t.Fatal("the window closed during a send without asking")
 	}
-	mustShow(t, u.Window(), "“Held” is being sent", "[Keep sending]", "[Pause and close]")
+	mustShow(t, u.Window(), "A send is running", "[Keep sending]", "[Pause and close]")
 	test.Tap(button(t, u.Window(), "Pause and close"))
 	close(senders.hold.Release)
 	if !closed {

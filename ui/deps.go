@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"time"
 
 	"github.com/securemerge/securemerge/internal/campaign"
 	"github.com/securemerge/securemerge/internal/merge"
@@ -43,6 +44,58 @@ type Campaigns interface {
 	Remember(key, value string) error
 }
 
+// Budget is the rolling 24-hour log of recipients sent, which the daily
+// limit counts (*store.DB implements it): the Send step's confirmation
+// says how much of today's budget a send takes.
+type Budget interface {
+	// SentSince returns how many recipients were sent since t, across
+	// every campaign, and the time of the oldest send counted.
+	SentSince(t time.Time) (n int, oldest time.Time, err error)
+}
+
+// Licence tells the licence as `securemerge license status` does; the
+// Settings screen shows it. Status may use the network (a first check, a
+// background re-check of an old token): the window calls it off the UI
+// goroutine.
+type Licence interface {
+	Status(ctx context.Context) LicenceStatus
+}
+
+// LicenceStatus is the licence as the Settings screen shows it. Zero
+// times mean unknown (no token held, never checked).
+type LicenceStatus struct {
+	Licensed bool   // false: the free plan, whose messages carry the footer
+	Email    string // the address the licence is for; "" when nobody is signed in
+	Expires  time.Time
+	Checked  time.Time
+	Offline  bool // the last check failed: the status comes from the cache
+}
+
+// Crash builds the crash-report preview the Settings screen shows: the
+// exact JSON `securemerge crash-report preview` prints.
+type Crash interface {
+	Preview(ctx context.Context) ([]byte, error)
+}
+
+// Account is the Microsoft 365 sign-in as the window uses it. Its methods
+// may use the network: the window calls them off the UI goroutine.
+type Account interface {
+	// Who is the signed-in mailbox's address; "" when nobody is signed in
+	// (or the mailbox cannot be reached to ask).
+	Who(ctx context.Context) string
+	// SignIn signs in: in the system browser, or with deviceCode by a code
+	// entered on another device, which prompt shows (called once, before
+	// SignIn waits for the person). It returns the address signed in.
+	SignIn(ctx context.Context, deviceCode bool, prompt func(DeviceCode)) (string, error)
+	// SignOut removes the saved tokens from this computer.
+	SignOut(ctx context.Context) error
+}
+
+// DeviceCode is what a device-code sign-in asks the person to do: open URL
+// and type Code. URL is "" when the sign-in service gave only a sentence,
+// which Code then holds.
+type DeviceCode struct{ Code, URL string }
+
 // Deps is everything the window is given. Err, when set, says the
 // database could not be opened: the window opens anyway and says so.
 type Deps struct {
@@ -55,4 +108,12 @@ type Deps struct {
 	// AfterCrash asks once, after a crash, about crash reports (nil: never).
 	AfterCrash AfterCrash
 	Err        error
+
+	// Budget, Licence, Crash and Account are optional: nil means the
+	// whole daily budget is taken as free, and Settings shows no licence,
+	// no crash-report preview, no account.
+	Budget  Budget
+	Licence Licence
+	Crash   Crash
+	Account Account
 }

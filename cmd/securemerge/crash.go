@@ -74,10 +74,6 @@ func (m *Main) runCrashReport(ctx context.Context, args []string) int {
 		fmt.Fprintf(m.Stderr, "securemerge: crash-report %s takes no arguments (got %q)\n", sub, fs.Args())
 		return exitUsage
 	}
-	address := m.signedInAddress(ctx, *dataDir)
-	if address == "" {
-		address = "you@example.com" // nobody signed in: a stand-in shows the rule
-	}
 	db, code := m.openStore(*dataDir)
 	if db == nil {
 		return code
@@ -85,11 +81,7 @@ func (m *Main) runCrashReport(ctx context.Context, args []string) int {
 	defer db.Close()
 	dir, _ := m.dataDir(*dataDir)
 	on := m.crashReportsOn(db, dir)
-
-	home := m.homeDir()
-	scrub := telemetry.NewScrubber(home)
-	scrub.Remember(address, sampleCell)
-	rep := sampleCrash(address, home, scrub)
+	rep, scrub := m.sampleReport(ctx, *dataDir)
 
 	if sub == "preview" {
 		b, err := rep.JSON()
@@ -119,6 +111,20 @@ func (m *Main) runCrashReport(ctx context.Context, args []string) int {
 	}
 	fmt.Fprintf(m.Stdout, "Sent a test crash report to %s.\n", r.Host())
 	return exitOK
+}
+
+// sampleReport is the sample crash report of this user (the signed-in
+// address, this home folder) and the scrubber that cleaned it: what
+// `crash-report preview` prints and the window's Settings shows.
+func (m *Main) sampleReport(ctx context.Context, dataDir string) (*telemetry.Report, *telemetry.Scrubber) {
+	address := m.signedInAddress(ctx, dataDir)
+	if address == "" {
+		address = "you@example.com" // nobody signed in: a stand-in shows the rule
+	}
+	home := m.homeDir()
+	scrub := telemetry.NewScrubber(home)
+	scrub.Remember(address, sampleCell)
+	return sampleCrash(address, home, scrub), scrub
 }
 
 // sampleCrash is the report of a real panic whose message holds the

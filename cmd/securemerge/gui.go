@@ -6,11 +6,15 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/securemerge/securemerge/assets"
 	"github.com/securemerge/securemerge/internal/campaign"
+	"github.com/securemerge/securemerge/internal/graph"
+	"github.com/securemerge/securemerge/internal/license"
 	"github.com/securemerge/securemerge/internal/store"
 	"github.com/securemerge/securemerge/ui"
 )
@@ -36,6 +40,10 @@ func runGUI(ctx context.Context, m *Main) int {
 		svc := m.service(db, dir, "")
 		deps.Campaigns = svc
 		deps.AfterCrash = guiAfterCrash{db: db, svc: svc}
+		deps.Budget = db
+		deps.Licence = &guiLicence{m: m, db: db}
+		deps.Crash = guiCrash{m: m}
+		deps.Account = &guiAccount{m: m}
 		// The jobs stop (their requests in flight journaled) before the
 		// database closes: deferred calls run last first.
 		defer db.Close()
@@ -48,7 +56,97 @@ func runGUI(ctx context.Context, m *Main) int {
 	return exitOK
 }
 
-var _ ui.Campaigns = (*campaign.Service)(nil)
+var (
+	_ ui.Campaigns = (*campaign.Service)(nil)
+	_ ui.Budget    = (*store.DB)(nil)
+	_ ui.Licence   = (*guiLicence)(nil)
+	_ ui.Crash     = guiCrash{}
+	_ ui.Account   = (*guiAccount)(nil)
+)
+
+// guiAccount is `securemerge login`, `logout` and `whoami` for the window.
+type guiAccount struct{ m *Main }
+
+func (a *guiAccount) Who(ctx context.Context) string { return a.m.signedInAddress(ctx, "") }
+
+// SignIn signs in as `securemerge login [--device-code]` does, the code
+// shown in the window instead of on standard error.
+func (a *guiAccount) SignIn(ctx context.Context, deviceCode bool, prompt func(ui.DeviceCode)) (string, error) {
+	dir, err := a.m.dataDir("")
+	if err != nil {
+		return "", err
+	}
+	if strings.TrimSpace(a.m.getenv(graph.EnvAccessToken)) != "" {
+		return a.Who(ctx), nil // the token variable bypasses sign-in
+	}
+	auth, err := graph.NewAuth(graph.AuthOptions{
+		ClientID:         strings.TrimSpace(a.m.getenv(graph.EnvClientID)),
+		Authority:        strings.TrimSpace(a.m.getenv(graph.EnvAuthority)),
+		CacheDir:         dir,
+		DeviceCodePrompt: func(msg string) { prompt(parseDeviceCode(msg)) },
+	})
+	if err != nil {
+		return "", err
+	}
+	acct, err := auth.Login(ctx, deviceCode)
+	if err != nil {
+		return "", err
+	}
+	return firstNonEmpty(acct.Username, acct.Name), nil
+}
+
+func (a *guiAccount) SignOut(ctx context.Context) error {
+	_, auth, err := a.m.tokens("")
+	if err != nil || auth == nil {
+		return err
+	}
+	return auth.Logout(ctx)
+}
+
+var (
+	deviceURL  = regexp.MustCompile(`https?://[^\s]*[^\s.,;)]`)
+	deviceCode = regexp.MustCompile(`\bcode\s+([A-Z0-9][A-Z0-9-]{3,})\b`)
+)
+
+// parseDeviceCode finds the page and the code in the sign-in service's
+// sentence ("To sign in, use a web browser to open the page
+// https://microsoft.com/devicelogin and enter the code F7KQ29XD to
+// authenticate."); a sentence it cannot read is shown whole.
+func parseDeviceCode(msg string) ui.DeviceCode {
+	u, c := deviceURL.FindString(msg), deviceCode.FindStringSubmatch(msg)
+	if u == "" || c == nil {
+		return ui.DeviceCode{Code: msg}
+	}
+	return ui.DeviceCode{Code: c[1], URL: u}
+}
+
+// guiLicence is the licence as `securemerge license status` tells it: the
+// signed-in address, the built-in key, the store as cache.
+// One client for the window's life, so that a failed check is not
+// repeated each time Settings opens (the client waits a minute).
+type guiLicence struct {
+	m      *Main
+	db     *store.DB
+	once   sync.Once
+	client *license.Client
+}
+
+func (l *guiLicence) Status(ctx context.Context) ui.LicenceStatus {
+	l.once.Do(func() { l.client = l.m.licenseClient(l.db) })
+	email, _ := l.m.licenseAddress(ctx, "")
+	s, _ := l.client.Plan(ctx, email)
+	l.client.Wait() // a background re-check finishes while the store is open
+	return ui.LicenceStatus{Licensed: s.Licensed(), Email: s.Email, Expires: s.Expires, Checked: s.Checked, Offline: s.Offline}
+}
+
+// guiCrash is the crash-report preview `securemerge crash-report preview`
+// prints, for the window's Settings.
+type guiCrash struct{ m *Main }
+
+func (c guiCrash) Preview(ctx context.Context) ([]byte, error) {
+	rep, _ := c.m.sampleReport(ctx, "")
+	return rep.JSON()
+}
 
 const sampleSetting = "sample.created"
 

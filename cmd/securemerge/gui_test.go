@@ -10,6 +10,8 @@ import (
 
 	"github.com/securemerge/securemerge/internal/campaign"
 	"github.com/securemerge/securemerge/internal/store"
+	"github.com/securemerge/securemerge/internal/telemetry"
+	"github.com/securemerge/securemerge/ui"
 )
 
 // TestSampleCampaignWorksWithNoAccount checks what a new user gets on first
@@ -81,5 +83,76 @@ func TestOpenFileArgumentsReachTheWindow(t *testing.T) {
 	m.Stderr = &errs
 	if code := m.Run(context.Background(), []string{filepath.Join(dir, "missing.xlsx")}); code != exitUsage || !strings.Contains(errs.String(), "no such file") {
 		t.Errorf("a missing file: exit %d, %q", code, errs.String())
+	}
+}
+
+// TestWindowSettingsTellWhatTheCommandsTell: the Settings screen's licence
+// status and crash-report preview come from the code of `license status`
+// and `crash-report preview`.
+func TestWindowSettingsTellWhatTheCommandsTell(t *testing.T) {
+	f := newFixture(t, 1, "")
+	home := filepath.Join(t.TempDir(), "ada.lovelace")
+	f.env["HOME"] = home
+	m, out := crashMain(f, "")
+	if code := m.runCrashReport(context.Background(), []string{"preview"}); code != exitOK {
+		t.Fatalf("crash-report preview = %d\n%s", code, out)
+	}
+	cli := out.String()
+	b, err := guiCrash{m: m}.Preview(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	window := string(b)
+	for _, want := range []string{"sample crash: sending to " + telemetry.RedactedData, "open " + telemetry.RedactedPath,
+		"row 2 holds " + telemetry.RedactedData, `"type": "*errors.errorString"`, `"function": "sampleCrash"`} {
+		if !strings.Contains(cli, want) || !strings.Contains(window, want) {
+			t.Errorf("%q: in the command's preview %v, in the window's %v", want, strings.Contains(cli, want), strings.Contains(window, want))
+		}
+	}
+	for _, secret := range []string{"you@example.com", home, sampleCell} {
+		if strings.Contains(window, secret) {
+			t.Errorf("the window's preview carries %q:\n%s", secret, window)
+		}
+	}
+
+	db, err := store.Open(f.dataDir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s := (&guiLicence{m: m, db: db}).Status(context.Background())
+	if s.Licensed {
+		t.Errorf("with no licence the window says licensed: %+v", s)
+	}
+}
+
+func TestParseDeviceCode(t *testing.T) {
+	for _, tc := range []struct {
+		msg  string
+		want ui.DeviceCode
+	}{
+		{"To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code F7KQ29XD to authenticate.",
+			ui.DeviceCode{Code: "F7KQ29XD", URL: "https://microsoft.com/devicelogin"}},
+		{"Open http://127.0.0.1:4444/device, then type the code AB-12CD.", ui.DeviceCode{Code: "AB-12CD", URL: "http://127.0.0.1:4444/device"}},
+		{"Something else entirely", ui.DeviceCode{Code: "Something else entirely"}},
+	} {
+		if got := parseDeviceCode(tc.msg); got != tc.want {
+			t.Errorf("parseDeviceCode(%q) = %+v; want %+v", tc.msg, got, tc.want)
+		}
+	}
+}
+
+// TestWindowAccountWithNobodySignedIn: no account, no network: nobody, and
+// signing out is harmless.
+func TestWindowAccountWithNobodySignedIn(t *testing.T) {
+	f := newFixture(t, 1, "")
+	f.env["SECUREMERGE_CLIENT_ID"] = "11111111-2222-3333-4444-555555555555"
+	m, _ := crashMain(f, "")
+	a := &guiAccount{m: m}
+	if who := a.Who(context.Background()); who != "" {
+		t.Errorf("Who = %q; want nobody", who)
+	}
+	if err := a.SignOut(context.Background()); err != nil {
+		t.Errorf("SignOut with nobody signed in: %v", err)
 	}
 }

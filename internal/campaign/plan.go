@@ -26,6 +26,13 @@ type Plan struct {
 	policy policy
 }
 
+// Pace is how fast the plan will send: messages a minute and recipients a
+// rolling day, as the mode's policy decides (the confirmation's "about 3 h
+// 20 min"). A negative value means no limit of that kind (the outbox is
+// unpaced; drafts spend no daily budget); 0 means Exchange's default (30,
+// 10,000).
+func (p *Plan) Pace() (rate, daily int) { return p.policy.rate, p.policy.daily }
+
 // PlanOptions are the choices made when a campaign is about to start.
 type PlanOptions struct {
 	// SkipInvalid freezes the rows without errors and records each row
