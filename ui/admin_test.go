@@ -103,3 +103,16 @@ func TestAdminProblemsAreSentences(t *testing.T) {
 	u.showAdmin()
 	mustShow(t, u.Window(), "Vous n’êtes pas administrateur de votre organisation")
 }
+
+func TestSeatsAreReachedFromSettings(t *testing.T) {
+	u := newTestApp(t)
+	u.deps.Admin = &seatBook{total: 3}
+	u.deps.Licence = nil
+	u.showSettings()
+	mustNotShow(t, u.Window(), "[Manage your organization’s seats…]") // no licence part, no seats
+
+	u.deps.Licence = fixedLicence{Licensed: true, Email: "ada@example.com"}
+	u.showSettings()
+	test.Tap(button(t, u.Window(), "Manage your organization’s seats…"))
+	mustShow(t, u.Window(), "0 of 3 seats assigned")
+}

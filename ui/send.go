@@ -499,12 +499,12 @@ func (d *sendStep) showBlocked(rep *merge.Report) {
 	for _, p := range rep.Errors() {
 		if p.Line == 0 {
 			templateErr = true
-			lines = append(lines, sendProblemText(p))
+			lines = append(lines, problemText(p))
 			continue
 		}
 		rows[p.Line] = true
 		if len(lines) < 200 {
-			lines = append(lines, lang.L("send.blocked.row", map[string]any{"Row": formatCount(p.Line), "Problem": sendProblemText(p)}))
+			lines = append(lines, lang.L("send.blocked.row", map[string]any{"Row": formatCount(p.Line), "Problem": problemText(p)}))
 		}
 	}
 	if more := len(rep.Errors()) - len(lines); more > 0 {
@@ -516,23 +516,6 @@ func (d *sendStep) showBlocked(rep *merge.Report) {
 	d.skip.Refresh()
 	d.blocked.Show()
 	d.blocked.Refresh()
-}
-
-// sendProblemText writes a validation problem in the window's language
-// when a "problem.<code>" text exists, else with the English message.
-func sendProblemText(p merge.Problem) string {
-	data := map[string]any{}
-	for k, v := range p.Args {
-		data[k] = v
-	}
-	text := lang.X("problem."+p.Code, "\x00", data)
-	if text == "\x00" || text == "" {
-		text = p.Msg
-	}
-	if p.Field != "" {
-		return p.Field + ": " + text
-	}
-	return text
 }
 
 // confirm states what the send will do and starts it on confirmation.

@@ -131,6 +131,10 @@ func (s *settingsScreen) build() fyne.CanvasObject {
 		widget.NewCard(lang.L("settings.crash"), "", crash),
 	)
 	if s.u.deps.Licence != nil {
+		if s.u.deps.Admin != nil {
+			seats := widget.NewButtonWithIcon(lang.L("settings.licence.seats"), theme.AccountIcon(), s.u.showAdmin)
+			s.licence.Add(container.NewHBox(seats))
+		}
 		sections.Add(widget.NewCard(lang.L("settings.licence"), "", s.licence))
 	}
 	sections.Add(widget.NewCard(lang.L("settings.data"), "", container.NewVBox(
