@@ -609,7 +609,7 @@ func sourceWarningText(p merge.Problem) string {
 	if len(where) == 0 {
 		return text
 	}
-	return lang.L("problem.located", map[string]any{"Where": strings.Join(where, ", "), "Text": text})
+	return lang.L("data.located", map[string]any{"Where": strings.Join(where, ", "), "Text": text})
 }
 
 // showRoles shows which column each role uses, as the message says.

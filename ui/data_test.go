@@ -247,9 +247,23 @@ func TestDataProblemCountPlural(t *testing.T) {
 }
 
 func TestDataSourceWarningsBesideTheTable(t *testing.T) {
-	u := newTestApp(t)
-	openData(t, u, u.writeFile(t, "dup.csv", "Name,Email,Email\nAda,ada@example.com,x\n"), "")
-	mustSee(t, u, "About the file", "Row 1", "Email (2)")
+	for _, l := range []string{"en", "fr"} {
+		t.Run(l, func(t *testing.T) {
+			if l == "fr" {
+				inFrench(t)
+			}
+			u := newTestApp(t)
+			openData(t, u, u.writeFile(t, "dup.csv", "Name,Email,Email,\nAda,ada@example.com,x,,dropped\n"), "")
+			want := map[string][]string{
+				"en": {"About the file", "Row 1, column C: duplicate header “Email” renamed “Email (2)”",
+					"Row 2, column D: a value to the right of the last column was ignored"},
+				"fr": {"À propos du fichier", "Ligne 1, colonne C\u202f: en-tête en double «\u202fEmail\u202f» renommé «\u202fEmail (2)\u202f»",
+					"Ligne 2, colonne D\u202f: une valeur à droite de la dernière colonne a été ignorée"},
+			}[l]
+			mustSee(t, u, want...)
+			mustNotSee(t, u, `renamed "Email (2)"`, "duplicate header \"")
+		})
+	}
 }
 
 func writeWorkbook(t testing.TB, path string, sheets map[string][][]any, order []string) {
