@@ -507,6 +507,8 @@ func (d *dataStep) showProblems() {
 	switch {
 	case vm.table == nil:
 		d.problemCount.SetText("")
+	case vm.tableErr != nil:
+		d.problemCount.SetText(lang.L("data.problems.unreadable"))
 	case vm.reportErr != nil:
 		d.problemCount.SetText(lang.L("data.problems.template"))
 	case vm.report == nil:

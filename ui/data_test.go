@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -240,6 +241,30 @@ func TestDataProblemsCountFilterAndSelectedRow(t *testing.T) {
 	mustSee(t, u, "Dee", "Row 6", "No problem in this row.")
 }
 
+func TestDataLongCellIsCutToItsColumn(t *testing.T) {
+	u := newTestApp(t)
+	long := strings.Repeat("very long note ", 20_000)
+	openData(t, u, u.writeFile(t, "notes.csv", "Name,Email,Note\nAda,ada@example.com,"+long+"\n"), "")
+	got := shown(u)
+	if strings.Contains(got, long[:1000]) {
+		t.Errorf("a 300 KB cell is shown whole")
+	}
+	if !strings.Contains(got, "\nvery long note very…") && !strings.Contains(got, "\nvery long note ver…") {
+		t.Errorf("the long cell is not cut with an ellipsis:\n%.2000s", got)
+	}
+}
+
+func TestDataRowErrorIsLocated(t *testing.T) {
+	u := newTestApp(t)
+	huge := strings.Repeat("x", 5<<20) // past the reader's 4 MiB cell cap
+	d := openData(t, u, u.writeFile(t, "big.csv", "Name,Email\nAda,ada@example.com\nBob,"+huge+"\n"), "")
+	if d.vm.tableErr == nil {
+		t.Fatal("a 5 MB cell read as a good file")
+	}
+	mustSee(t, u, "Ada", "Row 3: The file is too large to read.", "The rows are checked once the whole file can be read.")
+	mustNotSee(t, u, "big.csv:", "MiB")
+}
+
 func TestDataProblemCountPlural(t *testing.T) {
 	u := newTestApp(t)
 	openData(t, u, u.writeFile(t, "one.csv", "Name,Email\nAda,ada@example.com\nBob,bob\n"), "")
@@ -392,28 +417,89 @@ func TestDataGoldens(t *testing.T) {
 	}
 }
 
-// newBenchApp is newTestApp for a benchmark.
-func newBenchApp(b *testing.B) *testApp {
-	b.Helper()
-	a := test.NewTempApp(b)
-	dir := b.TempDir()
+// newAppOn is newTestApp for a benchmark, or over other sources.
+func newAppOn(tb testing.TB, src campaign.Sources) *testApp {
+	tb.Helper()
+	a := test.NewTempApp(tb)
+	dir := tb.TempDir()
 	db, err := store.Open(dir, store.Options{})
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	svc := &campaign.Service{Store: db, Sources: sheet.Sources{Locale: "en-GB"}, OutboxDir: filepath.Join(dir, "outbox")}
-	b.Cleanup(func() { svc.Close(); db.Close() })
+	svc := &campaign.Service{Store: db, Sources: src, OutboxDir: filepath.Join(dir, "outbox")}
+	tb.Cleanup(func() { svc.Close(); db.Close() })
 	u := New(a, Deps{Campaigns: svc, DataFolder: dir})
 	u.work.spawn = func(f func()) { f() }
 	u.Window().Resize(fyne.NewSize(1100, 720))
 	return &testApp{App: u, svc: svc, dir: dir}
 }
 
+// gatedSources reads files with internal/sheet, but the first reader it
+// opens (the Table's) stops after its first rows until open is closed: a
+// file still being read, at a moment the test chooses. Later readers (the
+// check of every row) read through.
+type gatedSources struct {
+	after  int
+	open   chan struct{}
+	opened *atomic.Int32
+}
+
+func (g gatedSources) Open(d campaign.DataSource) (campaign.Rows, error) {
+	r, err := sheet.Sources{Locale: "en-GB"}.Open(d)
+	if err != nil {
+		return nil, err
+	}
+	return &gatedRows{Rows: r, g: g, gated: g.opened.Add(1) == 1}, nil
+}
+
+type gatedRows struct {
+	campaign.Rows
+	g     gatedSources
+	gated bool
+	n     int
+}
+
+func (r *gatedRows) Next() ([]string, error) {
+	if r.gated && r.n == r.g.after {
+		<-r.g.open
+	}
+	r.n++
+	return r.Rows.Next()
+}
+
+func (r *gatedRows) Source() campaign.SourceInfo {
+	return r.Rows.(interface{ Source() campaign.SourceInfo }).Source()
+}
+
+func TestDataShowsFirstRowsBeforeTheFileIsRead(t *testing.T) {
+	g := gatedSources{after: campaign.FirstRows, open: make(chan struct{}), opened: new(atomic.Int32)}
+	t.Cleanup(func() {
+		select {
+		case <-g.open:
+		default:
+			close(g.open) // the reader must not outlive a failed test
+		}
+	})
+	u := newAppOn(t, g)
+	var sb strings.Builder
+	sb.WriteString("Name,Email\n")
+	for i := range 2500 {
+		fmt.Fprintf(&sb, "Person %d,p%d@example.com\n", i, i)
+	}
+	p := u.writeFile(t, "big.csv", sb.String())
+	u.openFile(p, "")
+	mustSee(t, u, "100 rows read so far…", "Person 0", "p3@example.com")
+	close(g.open)
+	settle(t, u)
+	mustSee(t, u, "2,500 rows")
+	mustNotSee(t, u, "read so far")
+}
+
 // BenchmarkDataTable100k opens a 100,000-row CSV on the Data step and
 // scrolls its table through the file, a screen at a time: the allocations
 // per scroll are what the window pays per frame.
 func BenchmarkDataTable100k(b *testing.B) {
-	u := newBenchApp(b)
+	u := newAppOn(b, sheet.Sources{Locale: "en-GB"})
 	var sb strings.Builder
 	sb.WriteString("Name,Email,City,Amount\n")
 	for i := range 100_000 {
