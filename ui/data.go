@@ -572,9 +572,7 @@ func (d *dataStep) showRow() {
 	}
 	d.rowProblems.Show()
 	d.rowProblems.Refresh()
-	if p := d.table.position(vm.row); p >= 0 {
-		d.table.widget.Select(widget.TableCellID{Row: p, Col: 0})
-	}
+	d.table.show(vm.row)
 }
 
 // showWarnings lists what the reader fixed or dropped in the file.

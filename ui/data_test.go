@@ -57,6 +57,8 @@ func settle(t testing.TB, u *testApp) {
 	vm.check()
 }
 
+func dataStepOf(u *testApp) *dataStep { return u.open.steps[stepData].(*dataStep) }
+
 // shown is what the window shows (texts) and the data cells the table
 // draws now: test.LaidOutObjects leaves out the cells of a widget.Table,
 // which its cell layer keeps in its own renderer.
@@ -488,7 +490,13 @@ func TestDataShowsFirstRowsBeforeTheFileIsRead(t *testing.T) {
 	}
 	p := u.writeFile(t, "big.csv", sb.String())
 	u.openFile(p, "")
-	mustSee(t, u, "100 rows read so far…", "Person 0", "p3@example.com")
+	mustSee(t, u, "100 rows read so far…", "\nPerson 0\n", "p3@example.com")
+	// The person scrolls while the rest is read: more rows coming in must
+	// not bring the table back to the selected row.
+	dataStepOf(u).table.widget.ScrollToOffset(fyne.NewPos(0, 1500))
+	mustNotSee(t, u, "\nPerson 0\n")
+	u.open.vm.notify(changedTable)
+	mustNotSee(t, u, "\nPerson 0\n")
 	close(g.open)
 	settle(t, u)
 	mustSee(t, u, "2,500 rows")

@@ -62,6 +62,8 @@ type rowTable struct {
 	severity func(line int) merge.Severity
 	// onSelect is told the data index of the row the person selects.
 	onSelect func(index int)
+	// selected is the table row selected, -1 for none.
+	selected int
 
 	errorMark, warningMark fyne.Resource
 }
@@ -73,13 +75,14 @@ type rowCache struct {
 }
 
 func newRowTable() *rowTable {
-	rt := &rowTable{severity: func(int) merge.Severity { return 0 }, onSelect: func(int) {},
+	rt := &rowTable{severity: func(int) merge.Severity { return 0 }, onSelect: func(int) {}, selected: -1,
 		errorMark:   theme.NewErrorThemedResource(theme.ErrorIcon()),
 		warningMark: theme.NewWarningThemedResource(theme.WarningIcon())}
 	t := widget.NewTableWithHeaders(rt.length, rt.createCell, rt.updateCell)
 	t.CreateHeader = rt.createHeader
 	t.UpdateHeader = rt.updateHeader
 	t.OnSelected = func(id widget.TableCellID) {
+		rt.selected = id.Row
 		if i, ok := rt.index(id.Row); ok {
 			rt.onSelect(i)
 		}
@@ -96,7 +99,7 @@ func (rt *rowTable) setSource(t *campaign.Table) {
 		rt.cols = t.Columns()
 		rt.sizeColumns()
 	}
-	rt.widget.UnselectAll()
+	rt.unselect()
 	rt.widget.ScrollToTop()
 	rt.widget.Refresh()
 }
@@ -111,9 +114,28 @@ func (rt *rowTable) grew() {
 // off shows every row again.
 func (rt *rowTable) showOnly(on bool, indexes []int) {
 	rt.filter, rt.only = on, indexes
-	rt.widget.UnselectAll()
+	rt.unselect()
 	rt.widget.ScrollToTop()
 	rt.widget.Refresh()
+}
+
+// show selects the table row that shows data index i, unless it is
+// selected already: selecting scrolls to the row, which must not fight the
+// person scrolling while the file is still being read.
+func (rt *rowTable) show(i int) {
+	p := rt.position(i)
+	if p < 0 || p == rt.selected {
+		return
+	}
+	if n, _ := rt.length(); p >= n {
+		return
+	}
+	rt.widget.Select(widget.TableCellID{Row: p, Col: 0})
+}
+
+func (rt *rowTable) unselect() {
+	rt.widget.UnselectAll()
+	rt.selected = -1
 }
 
 // forget drops the cached pages: a page read while the file was still
