@@ -4,6 +4,7 @@ import (
 	"errors"
 	"image/color"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,6 +41,9 @@ type dataStep struct {
 	change, open                 *widget.Button
 	sheetSel, encSel, delimSel   *widget.Select
 	sheetBox, csvBox             *fyne.Container
+	// bar and side are laid out again after their texts change: the
+	// window would do it on its next frame, a test's canvas never does.
+	bar, side *fyne.Container
 
 	table     *rowTable
 	tableArea *fyne.Container // the table, or why there is none
@@ -121,7 +125,7 @@ func (d *dataStep) buildLoaded() fyne.CanvasObject {
 	d.readErr.Importance = widget.DangerImportance
 
 	left := container.NewHBox(widget.NewIcon(theme.FileIcon()))
-	bar := container.NewBorder(nil, nil, left, container.NewHBox(d.sheetBox, d.csvBox, d.count, d.change), d.file)
+	d.bar = container.NewBorder(nil, nil, left, container.NewHBox(d.sheetBox, d.csvBox, d.count, d.change), d.file)
 
 	d.table = newRowTable()
 	d.table.severity = d.severity
@@ -132,7 +136,7 @@ func (d *dataStep) buildLoaded() fyne.CanvasObject {
 	side := d.buildSide()
 	split := container.NewHSplit(d.tableArea, side)
 	split.Offset = 0.68
-	return container.NewBorder(container.NewVBox(bar, d.frozen, d.readErr), nil, nil, nil, split)
+	return container.NewBorder(container.NewVBox(d.bar, d.frozen, d.readErr), nil, nil, nil, split)
 }
 
 // buildSide is the panel beside the table: the column roles, the rows with
@@ -172,13 +176,14 @@ func (d *dataStep) buildSide() fyne.CanvasObject {
 	d.warnings.Wrapping = fyne.TextWrapWord
 	d.warnings.Importance = widget.WarningImportance
 
-	return container.NewVScroll(container.NewVBox(
+	d.side = container.NewVBox(
 		heading("data.roles"), rolesHelp, form,
 		widget.NewSeparator(),
 		heading("data.problems"), d.problemCount, d.onlyProblems,
 		d.rowTitle, d.rowProblems,
 		widget.NewSeparator(),
-		d.warningsTitle, d.warnings))
+		d.warningsTitle, d.warnings)
+	return container.NewVScroll(d.side)
 }
 
 // onChange follows the campaign as the other steps and the background
@@ -248,6 +253,8 @@ func (d *dataStep) refresh() {
 	d.showRoles()
 	d.showProblems()
 	d.showWarnings()
+	d.bar.Refresh()
+	d.side.Refresh()
 }
 
 func (d *dataStep) setBody(o fyne.CanvasObject) {
@@ -502,8 +509,10 @@ func (d *dataStep) showProblems() {
 		}
 	}
 	sort.Ints(lines)
-	d.problemRows = problemIndexes(vm.table, lines)
-	n := len(d.problemRows)
+	rows := problemIndexes(vm.table, lines)
+	same := slices.Equal(rows, d.problemRows)
+	d.problemRows = rows
+	n := len(rows)
 	switch {
 	case vm.table == nil:
 		d.problemCount.SetText("")
@@ -523,7 +532,9 @@ func (d *dataStep) showProblems() {
 	} else if vm.table != nil {
 		d.onlyProblems.Enable()
 	}
-	if d.onlyProblems.Checked {
+	if d.onlyProblems.Checked && !same {
+		// Refiltered only when the rows changed: the file read on or a
+		// check that found the same rows keeps the table where it is.
 		d.table.showOnly(true, d.problemRows)
 	} else {
 		d.table.widget.Refresh()
@@ -571,7 +582,7 @@ func (d *dataStep) showRow() {
 		d.rowProblems.SetText("")
 	}
 	d.rowProblems.Show()
-	d.rowProblems.Refresh()
+	d.side.Refresh()
 	d.table.show(vm.row)
 }
 

@@ -1,12 +1,14 @@
 package ui
 
 import (
+	"image/color"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -255,9 +257,15 @@ type rowHeader struct {
 	label *widget.Label
 }
 
-// CreateRenderer implements fyne.Widget.
+// CreateRenderer implements fyne.Widget. The header is as wide as a row
+// number up to 1,048,576 (Excel's last row) and its mark: the table sizes
+// its header column from it.
 func (h *rowHeader) CreateRenderer() fyne.WidgetRenderer {
-	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, h.mark, nil, h.label))
+	bold := fyne.TextStyle{Bold: true}
+	w := fyne.MeasureText("1048576", theme.TextSize(), bold).Width + 2*theme.InnerPadding() + theme.IconInlineSize() + theme.Padding()
+	room := canvas.NewRectangle(color.Transparent)
+	room.SetMinSize(fyne.NewSize(w, 0))
+	return widget.NewSimpleRenderer(container.NewStack(room, container.NewBorder(nil, nil, h.mark, nil, h.label)))
 }
 
 func (rt *rowTable) createHeader() fyne.CanvasObject {
@@ -344,9 +352,6 @@ func (rt *rowTable) sizeColumns() {
 		}
 		rt.fit[c] = n
 	}
-	// Row numbers up to 1,048,576 (Excel's last row) and the mark beside.
-	w := fyne.MeasureText("1048576", size, bold).Width + pad + theme.IconInlineSize() + theme.Padding()
-	rt.widget.SetColumnWidth(-1, w)
 }
 
 // problemIndexes returns the data indexes, in order, of the rows whose
