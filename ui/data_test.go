@@ -533,3 +533,23 @@ func BenchmarkDataTable100k(b *testing.B) {
 		t.ScrollToOffset(fyne.NewPos(0, y))
 	}
 }
+
+func TestDataMainAction(t *testing.T) {
+	u := newTestApp(t)
+	c, err := u.svc.Create(campaign.Draft{Name: "Empty"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.showCampaign(c, stepData)
+	press(u.Window(), ctrl(fyne.KeyReturn))
+	if u.dialog == nil {
+		t.Error("Ctrl+Enter on a Data step with no file showed no file dialog")
+	}
+	pressKey(u.Window(), fyne.KeyEscape)
+
+	openData(t, u, u.writeFile(t, "members.csv", members), "")
+	press(u.Window(), ctrl(fyne.KeyReturn))
+	if got := u.open.tabs.SelectedIndex(); got != stepMessage {
+		t.Errorf("Ctrl+Enter on the Data step shows step %d; want the Message step", got)
+	}
+}
