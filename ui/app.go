@@ -293,6 +293,9 @@ func (u *App) onDropped(_ fyne.Position, uris []fyne.URI) {
 		dialog.ShowInformation(lang.L("open.title"), lang.L("open.notsheet"), u.window)
 		return
 	}
+	if u.open != nil && tpl == "" && u.open.steps[stepData].(*dataStep).takeDrop(data) {
+		return // an open campaign with no data yet takes it
+	}
 	u.openFile(data, tpl)
 }
 

@@ -90,13 +90,17 @@ func visit(w fyne.Window, f func(o fyne.CanvasObject, listed bool) (deeper bool)
 }
 
 // texts returns every label, button, entry and table cell text shown in
-// the window and its dialogs, one per line.
+// the window and its dialogs, each on a line of its own (the first too:
+// "\nName\n" finds a whole line).
 func texts(w fyne.Window) string {
 	var b strings.Builder
+	b.WriteString("\n")
 	visit(w, func(o fyne.CanvasObject, listed bool) bool {
 		switch v := o.(type) {
 		case *widget.Label:
-			b.WriteString(v.Text + "\n")
+			if !listed { // in a list, the label's own RichText comes next
+				b.WriteString(v.Text + "\n")
+			}
 		case *widget.Button:
 			b.WriteString("[" + v.Text + "]\n")
 		case *defaultButton:
@@ -108,9 +112,7 @@ func texts(w fyne.Window) string {
 		case *entry:
 			b.WriteString("{" + v.Text + "}\n")
 		case *widget.RichText:
-			if !listed { // in a list, a label's own text shows again
-				b.WriteString(v.String() + "\n")
-			}
+			b.WriteString(v.String() + "\n")
 		case *widget.Check:
 			b.WriteString("(" + v.Text + ")\n")
 		case *widget.Select:

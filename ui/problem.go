@@ -20,6 +20,7 @@ var problemCodes = []string{
 	merge.CodeAttachmentEscapes, merge.CodeAttachmentMissing, merge.CodeTooManyRecipients,
 	merge.CodeSubjectTooLong, merge.CodeNoRecipient, merge.CodeDuplicate, merge.CodeSuppressed,
 	merge.CodeLinkFromCell, merge.CodeUnsafeLink, merge.CodeOther, "data",
+	"data.empty-header", "data.duplicate-header", "data.extra-value", "data.extra-values", "data.encoding-fallback", "data.encoding-fallback-row", "data.number-format-numerals", "data.number-format-hijri", "data.more-warnings",
 }
 
 // fieldNames are the message fields a problem may name ("field.<name>").

@@ -268,11 +268,17 @@ func (vm *campaignVM) check() {
 	ctx, cancel := context.WithCancel(vm.u.work.ctx)
 	vm.stopCheck = cancel
 	c := vm.current()
-	// The subject is written on the Message step; until it is, the rows'
-	// own problems (addresses, duplicates) are still worth showing.
-	if strings.TrimSpace(vm.spec.Subject) == "" {
+	// The subject and sender are written on the Message step; until they
+	// are, the rows' own problems (addresses, duplicates) are still worth
+	// showing.
+	if strings.TrimSpace(vm.spec.Subject) == "" || strings.TrimSpace(vm.spec.From) == "" && c.Settings.From == "" {
 		s := *vm.spec
-		s.Subject = "-"
+		if strings.TrimSpace(s.Subject) == "" {
+			s.Subject = "-"
+		}
+		if strings.TrimSpace(s.From) == "" && c.Settings.From == "" {
+			s.From = "sender@example.com"
+		}
 		c.Template = s.String()
 	}
 	vm.u.work.run(func() {

@@ -68,7 +68,8 @@ func newCSVSource(br *bufio.Reader, name string, opt Options) (*csvSource, Info,
 	default:
 		text = transform.NewReader(br, charmap.Windows1252.NewDecoder())
 		if opt.Encoding == "" {
-			s.pending = append(s.pending, Warning{Message: "the file is not valid UTF-8: it was read as Windows-1252 (use the encoding option if the accents look wrong)"})
+			s.pending = append(s.pending, Warning{Code: "encoding-fallback",
+				Message: "the file is not valid UTF-8: it was read as Windows-1252 (use the encoding option if the accents look wrong)"})
 		}
 	}
 	dr := bufio.NewReaderSize(text, sniffSize)
@@ -106,7 +107,8 @@ func (s *csvSource) next() ([]string, int, error) {
 	rec, line, err := s.cr.read()
 	if s.fallback != nil && s.fallback.firstBad > 0 && !s.fallback.reported {
 		s.fallback.reported = true
-		s.pending = append(s.pending, Warning{Row: s.fallback.firstBad + s.offset, Message: "bytes that are not valid UTF-8 were read as Windows-1252 from this line on"})
+		s.pending = append(s.pending, Warning{Row: s.fallback.firstBad + s.offset, Code: "encoding-fallback-row",
+			Message: "bytes that are not valid UTF-8 were read as Windows-1252 from this line on"})
 	}
 	if err == io.EOF {
 		return nil, 0, io.EOF

@@ -111,7 +111,21 @@ func ColumnName(n int) string {
 // know about. Row and Column are 1-based; 0 means not applicable.
 type Warning struct {
 	Row, Column int
-	Message     string
+	Message     string // in English, for the command line
+	// Code says which warning it is, so that a front end can write it in
+	// its own language from Code and Args:
+	//
+	//	empty-header           Args name (the name given, "Column C")
+	//	duplicate-header       Args header (as written), name (given, "Email (2)")
+	//	extra-value            a value right of the last column dropped; Args count ("1")
+	//	extra-values           the same, several; Args count
+	//	encoding-fallback      the whole file read as Windows-1252
+	//	encoding-fallback-row  Windows-1252 from Row on
+	//	number-format-numerals Args tag ("[DBNum1]"): shown with Western digits
+	//	number-format-hijri    Args tag ("B2"): shown as a Gregorian date
+	//	more-warnings          Args count: warnings past the cap left out
+	Code string
+	Args map[string]string // nil when the warning has none
 }
 
 // String formats the warning with its location, like

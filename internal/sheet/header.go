@@ -35,7 +35,8 @@ func cleanHeader(cells []string, line int) ([]string, []Warning) {
 		if name == "" {
 			gen := unique("Column "+ColumnName(col), taken, next)
 			names[i] = gen
-			ws = append(ws, Warning{Row: line, Column: col, Message: fmt.Sprintf("empty header named %q", gen)})
+			ws = append(ws, Warning{Row: line, Column: col, Message: fmt.Sprintf("empty header named %q", gen),
+				Code: "empty-header", Args: map[string]string{"name": gen}})
 			continue
 		}
 		key := strings.ToLower(name)
@@ -45,7 +46,8 @@ func cleanHeader(cells []string, line int) ([]string, []Warning) {
 		}
 		gen := unique(name, taken, next)
 		names[i] = gen
-		ws = append(ws, Warning{Row: line, Column: col, Message: fmt.Sprintf("duplicate header %q renamed %q", name, gen)})
+		ws = append(ws, Warning{Row: line, Column: col, Message: fmt.Sprintf("duplicate header %q renamed %q", name, gen),
+			Code: "duplicate-header", Args: map[string]string{"header": name, "name": gen}})
 	}
 	return names, ws
 }

@@ -96,6 +96,9 @@ type fsection struct {
 	hasDigits bool
 	gannen    bool   // [$-ja-JP-x-gannen]: the first year of an era is 元
 	fallback  string // what the section asks for and is not shown, for a warning
+	// fallbackCode and fallbackTag say the same for a translated warning
+	// (Warning.Code "number-format-numerals" or "number-format-hijri").
+	fallbackCode, fallbackTag string
 }
 
 // numFormat is a parsed Excel number format. It is immutable once parsed
@@ -107,6 +110,9 @@ type numFormat struct {
 	// (another numeral system, the Hijri calendar), for the reader to warn
 	// about; "" when the format is shown as Excel shows it.
 	fallback string
+	// fallbackCode and fallbackTag are the warning's Code and the format
+	// tag involved ("[DBNum1]", "B2"); "" with fallback.
+	fallbackCode, fallbackTag string
 }
 
 // isDate reports whether the format shows a date or time for positive
@@ -118,7 +124,7 @@ func parseNumFormat(code string, loc *locale) *numFormat {
 	for _, s := range splitSections(code) {
 		sec := parseSection(s, loc)
 		if f.fallback == "" {
-			f.fallback = sec.fallback
+			f.fallback, f.fallbackCode, f.fallbackTag = sec.fallback, sec.fallbackCode, sec.fallbackTag
 		}
 		f.sections = append(f.sections, sec)
 		if len(f.sections) == 4 {
@@ -265,6 +271,7 @@ func parseSection(s string, loc *locale) fsection {
 			case strings.HasPrefix(li, "dbnum") || strings.HasPrefix(li, "natnum"):
 				if sec.fallback == "" {
 					sec.fallback = "Chinese or Japanese numerals ([" + inner + "]), which SecureMerge shows with Western digits"
+					sec.fallbackCode, sec.fallbackTag = "number-format-numerals", "["+inner+"]"
 				}
 			case strings.HasPrefix(inner, "$"):
 				if strings.Contains(li, "gannen") {
@@ -422,6 +429,7 @@ func parseDateToken(sec *fsection, s, lower string, i int, lit func(string)) int
 			// B1 asks for the Gregorian calendar, B2 for the Hijri one.
 			if s[i+1] == '2' && sec.fallback == "" {
 				sec.fallback = "the Hijri calendar (B2), which SecureMerge shows as a Gregorian date"
+				sec.fallbackCode, sec.fallbackTag = "number-format-hijri", "B2"
 			}
 			return 2
 		}

@@ -238,7 +238,8 @@ func (r *Reader) Info() Info {
 	info.Sheets = append([]string(nil), r.info.Sheets...)
 	info.Warnings = append([]Warning(nil), r.info.Warnings...)
 	if r.dropped > 0 {
-		info.Warnings = append(info.Warnings, Warning{Message: fmt.Sprintf("%d more warnings not shown", r.dropped)})
+		info.Warnings = append(info.Warnings, Warning{Message: fmt.Sprintf("%d more warnings not shown", r.dropped),
+			Code: "more-warnings", Args: map[string]string{"count": strconv.Itoa(r.dropped)}})
 	}
 	return info
 }
@@ -280,11 +281,12 @@ func (r *Reader) Next() ([]string, error) {
 				}
 			}
 			if extra > 0 {
-				msg := fmt.Sprintf("%d values to the right of the last column were ignored (they have no header)", extra)
+				msg, code := fmt.Sprintf("%d values to the right of the last column were ignored (they have no header)", extra), "extra-values"
 				if extra == 1 {
-					msg = "a value to the right of the last column was ignored (it has no header)"
+					msg, code = "a value to the right of the last column was ignored (it has no header)", "extra-value"
 				}
-				r.warn(Warning{Row: line, Column: len(r.row) + 1, Message: msg})
+				r.warn(Warning{Row: line, Column: len(r.row) + 1, Message: msg,
+					Code: code, Args: map[string]string{"count": strconv.Itoa(extra)}})
 			}
 		}
 		return r.row, nil

@@ -52,14 +52,33 @@ func ParseDelimiter(s string) (rune, error) {
 // rows is a Reader as campaign.Rows.
 type rows struct{ *Reader }
 
-// Warnings are the reader's warnings as validation warnings (Code "data").
+// Warnings are the reader's warnings as validation warnings: Code "data."
+// and the Warning's Code ("data.empty-header"), its Args, and the column's
+// letters as Args "letter" when the warning is in one column.
 func (r rows) Warnings() []merge.Problem {
 	ws := r.Info().Warnings
 	out := make([]merge.Problem, len(ws))
 	for i, w := range ws {
-		out[i] = merge.Problem{Severity: merge.Warning, Line: w.Row, Code: "data", Msg: w.Message}
+		out[i] = problemOf(w)
 	}
 	return out
+}
+
+func problemOf(w Warning) merge.Problem {
+	p := merge.Problem{Severity: merge.Warning, Line: w.Row, Code: "data", Msg: w.Message}
+	if w.Code != "" {
+		p.Code = "data." + w.Code
+	}
+	if len(w.Args) > 0 || w.Column > 0 {
+		p.Args = make(map[string]string, len(w.Args)+1)
+		for k, v := range w.Args {
+			p.Args[k] = v
+		}
+		if w.Column > 0 {
+			p.Args["letter"] = ColumnName(w.Column)
+		}
+	}
+	return p
 }
 
 // Source describes the file as it was read: the Data screen's sheet

@@ -483,7 +483,8 @@ func (s *xlsxSource) warnFallback(typ string, style, col int) {
 		s.warned = map[*numFormat]bool{}
 	}
 	s.warned[f] = true
-	s.pending = append(s.pending, Warning{Row: s.row, Column: col, Message: "the number format uses " + f.fallback})
+	s.pending = append(s.pending, Warning{Row: s.row, Column: col, Message: "the number format uses " + f.fallback,
+		Code: f.fallbackCode, Args: map[string]string{"tag": f.fallbackTag}})
 }
 
 func (s *xlsxSource) fail(row, col int, err error) error {
