@@ -32,8 +32,10 @@ wait_window() {
 
 for l in en fr; do
   case $l in en) loc=en_GB.UTF-8 ;; fr) loc=fr_FR.UTF-8 ;; esac
-  data=$(mktemp -d -p "$work")
-  LANG=$loc LC_ALL=$loc SECUREMERGE_DATA_DIR=$data LIBGL_ALWAYS_SOFTWARE=1 "$bin" >"$work/app.log" 2>&1 &
+  # A home folder of its own, so the data folder reads as ~/.config/SecureMerge.
+  home=$(mktemp -d -p "$work")
+  data=$home/.config/SecureMerge
+  LANG=$loc LC_ALL=$loc HOME=$home SECUREMERGE_DATA_DIR=$data LIBGL_ALWAYS_SOFTWARE=1 "$bin" >"$work/app.log" 2>&1 &
   app=$!
   wait_window '^SecureMerge$'
   shot "home.$l" 2.5
@@ -41,7 +43,7 @@ for l in en fr; do
   xdotool key --window "$win" Escape
   kill $app; wait $app 2>/dev/null || true
 
-  LANG=$loc LC_ALL=$loc SECUREMERGE_DATA_DIR=$data LIBGL_ALWAYS_SOFTWARE=1 "$bin" testdata/demo/list.xlsx --template testdata/demo/invite.tpl >"$work/app.log" 2>&1 &
+  LANG=$loc LC_ALL=$loc HOME=$home SECUREMERGE_DATA_DIR=$data LIBGL_ALWAYS_SOFTWARE=1 "$bin" testdata/demo/list.xlsx --template testdata/demo/invite.tpl >"$work/app.log" 2>&1 &
   app=$!
   wait_window '^list .* SecureMerge$'
   shot "data.$l" 2.5
@@ -49,6 +51,8 @@ for l in en fr; do
   xdotool key --window "$win" ctrl+3; shot "preview.$l" 2
   xdotool key --window "$win" ctrl+Right; shot "preview-next.$l"
   xdotool key --window "$win" ctrl+4; shot "send.$l"
+  xdotool key --window "$win" ctrl+Return; shot "send-confirm.$l"
+  xdotool key --window "$win" Return; shot "send-done.$l" 3
   xdotool key --window "$win" ctrl+comma; shot "settings.$l"
   kill $app; wait $app 2>/dev/null || true
   app=""

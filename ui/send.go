@@ -289,6 +289,7 @@ func (d *sendStep) showState() {
 	d.pause.Hidden = !running || d.pausing
 	d.resume.Hidden = running || c.Status == campaign.StatusDone || c.Status == campaign.StatusCancelled
 	d.cancel.Hidden = c.Status == campaign.StatusDone || c.Status == campaign.StatusCancelled
+	d.waiting.Importance = widget.WarningImportance
 	switch {
 	case d.pausing:
 		d.waiting.SetText(lang.L("send.pausing"))
@@ -296,6 +297,7 @@ func (d *sendStep) showState() {
 		d.waiting.SetText("")
 	case c.Status == campaign.StatusDone:
 		d.waiting.SetText(lang.L("send.done." + string(c.Settings.Mode)))
+		d.waiting.Importance = widget.SuccessImportance
 	case c.Status == campaign.StatusCancelled:
 		d.waiting.SetText(lang.L("send.cancelled"))
 	case c.Status == campaign.StatusSending && c.Why.IsZero():
