@@ -65,6 +65,7 @@ func init() {
 // directory search to give one (assign).
 type adminScreen struct {
 	u      *App
+	top    *fyne.Container
 	count  *widget.Label
 	bar    *widget.ProgressBar
 	status *widget.Label
@@ -132,12 +133,12 @@ func (a *adminScreen) build() fyne.CanvasObject {
 	columns := container.NewGridWithColumns(2,
 		container.NewBorder(heldTitle, nil, nil, nil, a.held),
 		container.NewBorder(container.NewVBox(giveTitle, a.search), nil, nil, nil, a.result))
-	top := container.NewVBox(
+	a.top = container.NewVBox(
 		container.NewBorder(nil, nil, back, nil, title),
 		widget.NewSeparator(),
-		container.NewBorder(nil, nil, nil, a.count, a.bar),
+		a.count, a.bar,
 		a.status)
-	return container.NewBorder(top, note, nil, nil, columns)
+	return container.NewBorder(a.top, note, nil, nil, columns)
 }
 
 // personRow: name and address, and one action.
@@ -169,7 +170,9 @@ func (r *personRow) set(p Person, label string, imp widget.Importance, action fu
 	} else {
 		r.action.Enable()
 	}
-	r.action.Refresh()
+	// The row's layout follows its texts (a container lays its objects
+	// out again only when refreshed itself).
+	r.content.Refresh()
 }
 
 func firstText(v ...string) string {
@@ -208,6 +211,7 @@ func (a *adminScreen) reload() {
 			} else {
 				a.bar.SetValue(0)
 			}
+			a.top.Refresh()
 			a.held.Refresh()
 			a.result.Refresh()
 		})
@@ -218,6 +222,7 @@ func (a *adminScreen) problem(err error) {
 	fyne.LogError("seats", err)
 	a.status.SetText(userText(err))
 	a.status.Show()
+	a.top.Refresh()
 }
 
 // find searches the directory for q; answers to older queries are dropped.
