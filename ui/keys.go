@@ -8,7 +8,7 @@ import (
 
 // keymap holds the window's shortcuts (DESIGN.md §9). They are registered
 // on the canvas, which only sees them when nothing focused takes them, so
-// the app's entries (newEntry, newMultiLineEntry) hand on every shortcut
+// the app's entries (newEntry, and the Message step's tokenEntry) hand on every shortcut
 // the window owns — and F1 and Escape — instead of swallowing them.
 type keymap struct {
 	canvas fyne.Canvas
@@ -79,12 +79,6 @@ func newEntry(k *keymap) *entry {
 	return e
 }
 
-func newMultiLineEntry(k *keymap) *entry {
-	e := newEntry(k)
-	e.MultiLine = true
-	e.Wrapping = fyne.TextWrapWord
-	return e
-}
 
 // TypedShortcut implements fyne.Shortcutable.
 func (e *entry) TypedShortcut(s fyne.Shortcut) {
