@@ -79,7 +79,6 @@ func newEntry(k *keymap) *entry {
 	return e
 }
 
-
 // TypedShortcut implements fyne.Shortcutable.
 func (e *entry) TypedShortcut(s fyne.Shortcut) {
 	if !e.own[s.ShortcutName()] && e.keys.shortcut(s) {
