@@ -57,6 +57,7 @@ type Counts struct {
 	Sent    int `json:"sent"`
 	Failed  int `json:"failed"`
 	Skipped int `json:"skipped"`
+	Bounced int `json:"bounced,omitempty"` // sent, then a non-delivery report came back (not counted in Sent)
 }
 
 // Campaign is one mail merge: a template, a data source and its sending state.
@@ -99,13 +100,16 @@ type SnapshotRow struct {
 // State is where one recipient is in the journal.
 type State string
 
-// Journal states: pending → sending → sent | failed | skipped (DESIGN.md §6).
+// Journal states: pending → sending → sent | failed | skipped (DESIGN.md §6),
+// and sent → bounced when the mailbox later received a non-delivery report
+// for the row's message.
 const (
 	StatePending State = "pending"
 	StateSending State = "sending" // written before the external request; after a crash it means "ask the mailbox"
 	StateSent    State = "sent"
 	StateFailed  State = "failed"
 	StateSkipped State = "skipped"
+	StateBounced State = "bounced" // accepted, then reported undeliverable; Why is a ReasonBounced
 )
 
 // Entry is one recipient's line in a campaign's journal.
@@ -123,7 +127,8 @@ type Entry struct {
 
 // CanMove reports whether the journal allows moving from s to t. Retrying a
 // failed row moves it back to pending; a crashed "sending" row may end
-// anywhere once the mailbox has been asked.
+// anywhere once the mailbox has been asked; a sent row can only bounce,
+// and a bounced row stays bounced (it is never sent again).
 func (s State) CanMove(t State) bool {
 	switch s {
 	case StatePending:
@@ -132,6 +137,8 @@ func (s State) CanMove(t State) bool {
 		return t == StateSent || t == StateFailed || t == StatePending || t == StateSkipped
 	case StateFailed:
 		return t == StatePending
+	case StateSent:
+		return t == StateBounced
 	}
 	return false
 }

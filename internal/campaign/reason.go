@@ -36,13 +36,14 @@ const (
 	ReasonPaused           ReasonCode = "paused"            // none: paused by the person
 	ReasonDestination      ReasonCode = "destination"       // detail: the destination itself failed (a full disk)
 	ReasonError            ReasonCode = "error"             // detail: an unexpected error stopped the run
+	ReasonBounced          ReasonCode = "bounced"           // status (5.1.1), detail (the server's text, may be empty), address (which recipients, comma-separated)
 )
 
 // ReasonCodes lists every code, for front ends that must translate each.
 var ReasonCodes = []ReasonCode{ReasonDuplicate, ReasonSuppressed, ReasonInvalid, ReasonRender, ReasonMissingRow,
 	ReasonRejected, ReasonNotDelivered, ReasonCancelled, ReasonCancelledSending, ReasonDailyLimit, ReasonThrottled,
 	ReasonThrottledOften, ReasonSignIn, ReasonQuota, ReasonLookupFailed, ReasonStoppedAtLimit, ReasonPaused,
-	ReasonDestination, ReasonError}
+	ReasonDestination, ReasonError, ReasonBounced}
 
 // Reason is a code with its arguments. The zero Reason means "no reason".
 type Reason struct {
@@ -126,6 +127,18 @@ func (r Reason) English(loc *time.Location) string {
 		return fmt.Sprintf("stopped after %s messages as asked; resume to send the rest", a["n"])
 	case ReasonPaused:
 		return "paused"
+	case ReasonBounced:
+		s := "bounced"
+		if a["address"] != "" {
+			s += ": " + a["address"]
+		}
+		if a["status"] != "" {
+			s += " (" + a["status"] + ")"
+		}
+		if a["detail"] != "" {
+			s += ": " + a["detail"]
+		}
+		return s
 	}
 	if a["detail"] != "" {
 		return a["detail"]

@@ -488,6 +488,8 @@ func adjust(c *Counts, s State, d int) {
 		c.Failed += d
 	case StateSkipped:
 		c.Skipped += d
+	case StateBounced:
+		c.Bounced += d
 	}
 }
 

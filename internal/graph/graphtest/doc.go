@@ -36,6 +36,7 @@
 //
 //	singleValueExtendedProperties/Any(ep: ep/id eq '<property id>' and ep/value eq '<value>')
 //	internetMessageId eq '<id@domain>'
+//	receivedDateTime ge 2026-12-01T09:00:00Z      (or gt; an unquoted DateTimeOffset)
 //
 // Any other filter gets 400 ErrorInvalidUrlQueryFilter: a filter is never
 // ignored.
@@ -82,6 +83,24 @@
 // changes. A request with `Prefer: IdType="ImmutableId"` sees immutable ids
 // in every answer (and gets Preference-Applied back); any request may name
 // an item by either id.
+//
+// # Non-delivery reports
+//
+// BounceTo(addr, NDR{Status, Diagnostic, Delay}) makes mail to addr bounce:
+// the message is accepted (202) and, Delay later, the sending mailbox's
+// inbox receives a report shaped as Exchange Online writes one: from
+// "Microsoft Outlook" <MicrosoftExchange329e…@domain> (or postmaster@domain
+// with NDR.Postmaster), subject "Undeliverable: <subject>", headers
+// Content-Type multipart/report; report-type=delivery-status,
+// X-MS-Exchange-Message-Is-Ndr, Auto-Submitted, and In-Reply-To and
+// References naming the original Message-ID, and an HTML body with
+// "Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not
+// found'" and the original message's headers (its Message-ID among them)
+// in its diagnostic section. A 4.x.x status writes "Delivery delayed: …"
+// instead. DeliverNDR files such a report for any Message-ID (another
+// program's mail). Reports are listed with the inbox
+// (mailFolders/inbox/messages), newest first, and their headers come back
+// with $select=internetMessageHeaders.
 //
 // # Fidelity notes
 //

@@ -80,6 +80,7 @@ type state struct {
 	faultKinds []Fault
 	latency    time.Duration
 	retryAfter time.Duration
+	bounces    map[string]NDR // lower-case address -> how its mail bounces (BounceTo)
 }
 
 // Stats counts what the emulator saw since it started or was Reset.
