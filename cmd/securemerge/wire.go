@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/securemerge/securemerge/assets"
 	"github.com/securemerge/securemerge/internal/campaign"
@@ -22,9 +23,10 @@ import (
 
 // The adapters implement what the application layer asks for.
 var (
-	_ campaign.Store   = (*store.DB)(nil)
-	_ campaign.Senders = (*senders)(nil)
-	_ campaign.Mailbox = (*mailbox)(nil)
+	_ campaign.Store        = (*store.DB)(nil)
+	_ campaign.Senders      = (*senders)(nil)
+	_ campaign.Mailbox      = (*mailbox)(nil)
+	_ campaign.BounceReader = (*mailbox)(nil)
 )
 
 // service wires the application layer over db for one command (or the
@@ -136,6 +138,11 @@ func (mb *mailbox) Address() (mail.Address, error) {
 
 func (mb *mailbox) Sender(drafts bool, sendAs string) campaign.Sender {
 	return graph.NewSender(mb.client, graph.SenderOptions{Drafts: drafts, SendAs: sendAs})
+}
+
+// Bounces reads the non-delivery reports of the mailbox (or of sendAs).
+func (mb *mailbox) Bounces(ctx context.Context, sendAs string, since time.Time) ([]campaign.Bounce, error) {
+	return mb.client.Bounces(ctx, sendAs, since)
 }
 
 // errNotSignedIn is what a command says when there is no account.
