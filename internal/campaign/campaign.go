@@ -75,7 +75,8 @@ type Campaign struct {
 	Status       Status     `json:"status"`
 	Reason       string     `json:"reason,omitempty"`   // why it is paused or cancelled, in English (Why.English)
 	Why          Reason     `json:"why,omitzero"`       // the same as a code with arguments
-	ResumeAt     time.Time  `json:"resume_at,omitzero"` // when a paused campaign may continue by itself (daily budget)
+	ResumeAt     time.Time  `json:"resume_at,omitzero"` // when a paused campaign may continue by itself (daily budget, sending hours)
+	Schedule     *Schedule  `json:"schedule,omitempty"` // when it sends by itself; nil: when asked
 	Created      time.Time  `json:"created"`
 	Updated      time.Time  `json:"updated"`
 	Started      time.Time  `json:"started,omitzero"`
