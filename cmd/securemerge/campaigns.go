@@ -44,7 +44,7 @@ func (m *Main) runCampaigns(ctx context.Context, args []string) int {
 	lines := make([]int, len(list))
 	for i, c := range list {
 		lines[i] = i + 1
-		rows[i] = []string{c.ID, c.Name, statusWord(c.Status), fmt.Sprintf("%d/%d", c.Counts.Sent, c.Counts.Total),
+		rows[i] = []string{c.ID, c.Name, scheduleStatus(c), fmt.Sprintf("%d/%d", c.Counts.Sent, c.Counts.Total),
 			fmt.Sprint(c.Counts.Failed), fmt.Sprint(c.Counts.Skipped), c.Updated.Local().Format("2006-01-02 15:04")}
 	}
 	writeTable(m.Stdout, []string{"id", "name", "status", "sent", "failed", "skipped", "updated"}, lines, rows)

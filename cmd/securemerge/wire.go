@@ -38,6 +38,7 @@ func (m *Main) service(db *store.DB, dataDir, locale string) *campaign.Service {
 		Senders:   &senders{m: m, dataDir: dataDir},
 		OutboxDir: filepath.Join(dataDir, store.OutboxName),
 		Language:  m.language(),
+		Now:       m.Now,
 	}
 	svc.Footer = freeFooter
 	if db != nil { // a nil *DB in the interface would not read as "no store"
