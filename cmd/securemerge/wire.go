@@ -34,7 +34,7 @@ var (
 // the mailbox as senders, the free plan's footer.
 func (m *Main) service(db *store.DB, dataDir, locale string) *campaign.Service {
 	svc := &campaign.Service{
-		Sources:   sheet.Sources{Locale: firstNonEmpty(locale, m.envLocale())},
+		Sources:   sources{files: sheet.Sources{Locale: firstNonEmpty(locale, m.envLocale())}, m: m, dataDir: dataDir},
 		Senders:   &senders{m: m, dataDir: dataDir},
 		OutboxDir: filepath.Join(dataDir, store.OutboxName),
 		Language:  m.language(),

@@ -3,6 +3,7 @@ package campaign
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -29,6 +30,15 @@ const (
 	ModeDrafts Mode = "drafts"  // create every message in the mailbox's Drafts
 	ModeSend   Mode = "send"    // send through the mailbox
 )
+
+// ContactsScheme starts a DataSource path that names Outlook contacts
+// rather than a file ("contacts:", "contacts:FOLDER",
+// "contacts:shared@contoso.com?category=Clients"; internal/graph reads
+// them). Such a path is kept as it is, never made absolute.
+const ContactsScheme = "contacts:"
+
+// IsContacts reports whether d names Outlook contacts.
+func (d DataSource) IsContacts() bool { return strings.HasPrefix(d.Path, ContactsScheme) }
 
 // DataSource says where a campaign's recipients come from.
 type DataSource struct {

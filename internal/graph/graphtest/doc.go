@@ -23,6 +23,10 @@
 //	GET    /{mbx}/mailFolders/{folder}/messages   sentitems, drafts, inbox, outbox, deleteditems, or a created folder
 //	POST   /{mbx}/mailFolders/{folder}/messages   a draft created in that folder -> 201 message
 //	DELETE /{mbx}/messages/{id}                   -> 204
+//	GET    /{mbx}/contacts                        the default Contacts folder; $select, $top (10, at most 1000), $skip; @odata.nextLink
+//	GET    /{mbx}/contactFolders                  the folders AddContactFolder made
+//	GET    /{mbx}/contactFolders/{id}/contacts    one folder's contacts, paged the same way
+//	GET    /{mbx}/outlook/masterCategories        the categories the mailbox's contacts use
 //	POST   /{mbx}/messages/{id}/attachments       fileAttachment of at most 3 MB -> 201
 //	GET    /{mbx}/messages/{id}/attachments       metadata (contentBytes are not kept)
 //	POST   /{mbx}/messages/{id}/attachments/createUploadSession -> 201 uploadSession
