@@ -159,6 +159,9 @@ func (m *Main) campaignShow(ctx context.Context, args []string) int {
 	if !c.ResumeAt.IsZero() {
 		fmt.Fprintf(w, "Resumes   %s\n", c.ResumeAt.Local().Format(time.DateTime))
 	}
+	if c.Schedule != nil {
+		fmt.Fprintf(w, "Scheduled %s\n", c.Schedule.Describe(time.Local))
+	}
 	mode := c.Settings.Mode
 	if mode == "" {
 		mode = campaign.ModeDryRun

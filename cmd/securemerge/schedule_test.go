@@ -57,6 +57,9 @@ func TestSendAtThenRunScheduledSendsOnceAtThatTime(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "Scheduled Thu 3 Dec 09:00") {
 		t.Errorf("campaigns = %d, lacks the schedule:\n%s", code, out)
 	}
+	if code, out, _ := run("campaign", "show", "noel"); code != exitOK || !strings.Contains(out, "Scheduled Thu 3 Dec 2026 09:00, 08:00-18:00 on weekdays") {
+		t.Errorf("campaign show = %d, lacks the schedule:\n%s", code, out)
+	}
 	code, out, _ = run("campaigns", "--json")
 	var list []struct {
 		Schedule struct {
