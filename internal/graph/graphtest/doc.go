@@ -106,6 +106,15 @@
 // (mailFolders/inbox/messages), newest first, and their headers come back
 // with $select=internetMessageHeaders.
 //
+// # Contacts
+//
+// AddContactFolder and AddContact fill a mailbox's contacts (any user of
+// the directory, as with send-as); the lists page with $top (10 by
+// default) and @odata.nextLink carrying $skip, and take $select.
+// outlook/masterCategories lists the categories the contacts use.
+// DenyContacts makes a mailbox's contacts answer 403 ErrorAccessDenied,
+// as Graph does without Contacts.Read / Contacts.Read.Shared.
+//
 // # Fidelity notes
 //
 // Error bodies are Graph's {"error":{"code","message","innerError":{"date",
