@@ -35,7 +35,7 @@
 //	                                              sentitems after the lag, with a new regular id and
 //	                                              the same immutable id
 //
-// $filter accepts exactly two forms (single-quoted literals, a quote doubled inside;
+// $filter accepts exactly three forms (single-quoted literals, a quote doubled inside;
 // keywords case-insensitive):
 //
 //	singleValueExtendedProperties/Any(ep: ep/id eq '<property id>' and ep/value eq '<value>')

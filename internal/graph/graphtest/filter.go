@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// messageFilter is a parsed $filter of one of the two supported forms.
+// messageFilter is a parsed $filter of one of the three supported forms.
 type messageFilter struct {
 	// internetMessageId eq '...'
 	messageID string
