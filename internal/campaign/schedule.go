@@ -160,9 +160,9 @@ func (e *ScheduleError) Error() string {
 func (e *ScheduleError) Unwrap() error { return e.Err }
 
 // Schedule sets when campaign id sends by itself (nil removes the
-// schedule). It must have a sending mode that goes somewhere (live,
-// drafts or outbox), must not be finished, cancelled or being sent, and
-// sch.At may be at most a minute in the past (a *ScheduleError).
+// schedule). It must be a draft with a sending mode that goes somewhere
+// (live, drafts or outbox), and sch.At may be at most a minute in the
+// past (a *ScheduleError).
 func (s *Service) Schedule(id string, sch *Schedule) (*Campaign, error) {
 	now := s.now()
 	if sch != nil && sch.At.Before(now.Add(-scheduleSlack)) {
@@ -177,8 +177,13 @@ func (s *Service) Schedule(id string, sch *Schedule) (*Campaign, error) {
 			return nil
 		}
 		switch c.Status {
+		case StatusDraft, "":
 		case StatusDone, StatusCancelled:
 			return fmt.Errorf("campaign %q is %s: duplicate it to send it again", c.Name, c.Status)
+		default:
+			// A started campaign goes on with 'resume'; a schedule on it
+			// would never fire (a person's pause is not the scheduler's).
+			return fmt.Errorf("campaign %q has started (%s): resume it instead of scheduling it", c.Name, c.Status)
 		}
 		switch c.Settings.Mode {
 		case ModeSend, ModeDrafts, ModeOutbox:

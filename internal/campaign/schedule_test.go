@@ -131,6 +131,9 @@ func TestScheduledCampaignFiresOnceEvenAcrossARestart(t *testing.T) {
 	if runs := runDue(t, svc, clk.Now()); len(runs) != 0 {
 		t.Errorf("RunDue ran a finished campaign again")
 	}
+	if _, err := svc.Schedule(c.ID, &campaign.Schedule{At: clk.Now().Add(time.Hour)}); err == nil || !strings.Contains(err.Error(), "duplicate it") {
+		t.Errorf("Schedule of a finished campaign = %v; want refused", err)
+	}
 }
 
 // clockSender moves the clock forward by step after every message, so a
