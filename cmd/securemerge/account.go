@@ -38,6 +38,7 @@ func (m *Main) runLogin(ctx context.Context, args []string) int {
 		"Sign in to your Microsoft 365 mailbox in the browser (or with a device code).")
 	device := fs.Bool("device-code", false, "sign in with a code on another device instead of a local browser")
 	admin := fs.Bool("admin", false, "also ask for directory access (tenant admins assigning licences)")
+	contacts := fs.Bool("contacts", false, "also allow reading your contacts and those shared with you (for --data contacts:…)")
 	dataDir := fs.String("data-dir", "", "folder of the local database and token cache")
 	if c := parse(fs, args); c >= 0 {
 		return c
@@ -53,6 +54,8 @@ func (m *Main) runLogin(ctx context.Context, args []string) int {
 	var acct graph.Account
 	if *admin {
 		acct, err = auth.LoginAdmin(ctx, *device)
+	} else if *contacts {
+		acct, err = auth.Consent(ctx, *device, graph.ContactsScope, graph.SharedContactsScope)
 	} else {
 		acct, err = auth.Login(ctx, *device)
 	}

@@ -44,7 +44,7 @@ func (m *Main) runCampaigns(ctx context.Context, args []string) int {
 	lines := make([]int, len(list))
 	for i, c := range list {
 		lines[i] = i + 1
-		rows[i] = []string{c.ID, c.Name, statusWord(c.Status), fmt.Sprintf("%d/%d", c.Counts.Sent, c.Counts.Total),
+		rows[i] = []string{c.ID, c.Name, scheduleStatus(c), fmt.Sprintf("%d/%d", c.Counts.Sent, c.Counts.Total),
 			fmt.Sprint(c.Counts.Failed), fmt.Sprint(c.Counts.Skipped), c.Updated.Local().Format("2006-01-02 15:04")}
 	}
 	writeTable(m.Stdout, []string{"id", "name", "status", "sent", "failed", "skipped", "updated"}, lines, rows)
@@ -65,7 +65,7 @@ func (m *Main) runCampaignCmd(ctx context.Context, args []string) int {
 	sub := map[string]func(context.Context, []string) int{
 		"show": m.campaignShow, "results": m.campaignResults, "resume": m.campaignResume,
 		"retry": m.campaignRetry, "cancel": m.campaignCancel, "delete": m.campaignDelete, "export": m.campaignExport,
-		"rename": m.campaignRename, "duplicate": m.campaignDuplicate,
+		"rename": m.campaignRename, "duplicate": m.campaignDuplicate, "bounces": m.campaignBounces,
 	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
 		fmt.Fprint(m.Stdout, `Usage: securemerge campaign show|results|resume|retry|cancel|delete|export ID
@@ -79,6 +79,7 @@ func (m *Main) runCampaignCmd(ctx context.Context, args []string) int {
   export ID [FILE]        the campaign, its recipients and journal as JSON
   rename ID NAME          give the campaign another name
   duplicate ID NAME       a new draft with the same template, data and settings
+  bounces ID [--suppress] read the non-delivery reports, mark and list the rows that bounced
 
 ID is the campaign's id or its exact name (see 'securemerge campaigns').
 `)
@@ -89,7 +90,7 @@ ID is the campaign's id or its exact name (see 'securemerge campaigns').
 	}
 	f, ok := sub[args[0]]
 	if !ok {
-		fmt.Fprintf(m.Stderr, "securemerge: unknown campaign command %q (show, results, resume, retry, cancel, delete, export, rename, duplicate)\n", args[0])
+		fmt.Fprintf(m.Stderr, "securemerge: unknown campaign command %q (show, results, resume, retry, cancel, delete, export, rename, duplicate, bounces)\n", args[0])
 		return exitUsage
 	}
 	return f(ctx, args[1:])
@@ -158,6 +159,9 @@ func (m *Main) campaignShow(ctx context.Context, args []string) int {
 	if !c.ResumeAt.IsZero() {
 		fmt.Fprintf(w, "Resumes   %s\n", c.ResumeAt.Local().Format(time.DateTime))
 	}
+	if c.Schedule != nil {
+		fmt.Fprintf(w, "Scheduled %s\n", c.Schedule.Describe(time.Local))
+	}
 	mode := c.Settings.Mode
 	if mode == "" {
 		mode = campaign.ModeDryRun
@@ -167,8 +171,8 @@ func (m *Main) campaignShow(ctx context.Context, args []string) int {
 		fmt.Fprintf(w, "Outbox    %s\n", termSafe(c.Settings.Outbox))
 	}
 	fmt.Fprintf(w, "Data      %s\n", termSafe(c.Data.Path))
-	fmt.Fprintf(w, "Counts    %d recipients: %d sent, %d failed, %d skipped, %d to send\n",
-		c.Counts.Total, c.Counts.Sent, c.Counts.Failed, c.Counts.Skipped, c.Counts.Pending+c.Counts.Sending)
+	fmt.Fprintf(w, "Counts    %d recipients: %d sent, %d failed, %d skipped, %d to send%s\n",
+		c.Counts.Total, c.Counts.Sent, c.Counts.Failed, c.Counts.Skipped, c.Counts.Pending+c.Counts.Sending, bouncedText(c.Counts))
 	fmt.Fprintf(w, "Created   %s\n", c.Created.Local().Format(time.DateTime))
 	if !c.Started.IsZero() {
 		fmt.Fprintf(w, "Started   %s\n", c.Started.Local().Format(time.DateTime))

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/securemerge/securemerge/internal/campaign"
 	"github.com/securemerge/securemerge/internal/merge"
@@ -40,6 +41,9 @@ type Main struct {
 
 	// GUI opens the window; nil means the real Fyne window (tests replace it).
 	GUI func(ctx context.Context, m *Main) int
+	// Now is the clock of the application layer (schedules, the daily
+	// budget); nil means time.Now. Tests of scheduled sends set it.
+	Now func() time.Time
 
 	args []string // the command line Run was given, for a crash report's scrubber
 	// open is the spreadsheet and template `securemerge FILE [--template
@@ -63,6 +67,7 @@ func (m *Main) commands() []command {
 		{"send", "--data FILE --template FILE [--outbox DIR | --drafts | --test | --live]", "send a campaign (a dry run without a mode)", (*Main).runSend},
 		{"campaigns", "[--json]", "list campaigns", (*Main).runCampaigns},
 		{"campaign", "show|results|resume|retry|cancel|delete|export ID", "manage one campaign", (*Main).runCampaignCmd},
+		{"run-scheduled", "[--json]", "send the scheduled campaigns whose time has come (for cron, Task Scheduler)", (*Main).runRunScheduled},
 		{"suppress", "list|add|remove|import|export", "addresses never to send to again", (*Main).runSuppress},
 		{"login", "[--device-code]", "sign in to your Microsoft 365 mailbox", (*Main).runLogin},
 		{"logout", "", "sign out and remove saved tokens", (*Main).runLogout},

@@ -17,7 +17,8 @@ import (
 type dataFlags struct {
 	data, template, sheet, encoding, delimiter, locale string
 	attachments, from                                  string
-	envLocale                                          string // the environment's, when --locale is not given
+	categories                                         categoryFlag // with --data contacts:…
+	envLocale                                          string       // the environment's, when --locale is not given
 }
 
 // envLocale is the user's locale for dates and numbers from the
@@ -43,11 +44,16 @@ func (d *dataFlags) register(fs *flag.FlagSet, m *Main) {
 	fs.StringVar(&d.locale, "locale", "", "locale for dates and numbers, e.g. fr-FR (default: from the environment)")
 	fs.StringVar(&d.attachments, "attachments", "", "`DIR` for relative attachment paths (default: the template's folder)")
 	fs.StringVar(&d.from, "from", "", "sender `ADDRESS` when the template has no From: line")
+	fs.Var(&d.categories, "category", "with --data contacts:…, only the contacts in this Outlook category `NAME` (repeatable)")
 }
 
 func (d *dataFlags) require(m *Main) bool {
 	if d.data == "" || d.template == "" {
 		fmt.Fprintln(m.Stderr, "securemerge: --data FILE and --template FILE are both needed")
+		return false
+	}
+	if len(d.categories) > 0 && !(campaign.DataSource{Path: d.data}).IsContacts() {
+		fmt.Fprintln(m.Stderr, "securemerge: --category picks Outlook contacts: use it with --data contacts: (or contacts:FOLDER, contacts:shared@contoso.com)")
 		return false
 	}
 	return true
@@ -56,7 +62,9 @@ func (d *dataFlags) require(m *Main) bool {
 // source is the data source the flags name.
 func (d *dataFlags) source() campaign.DataSource {
 	path := d.data
-	if abs, err := filepath.Abs(path); err == nil {
+	if (campaign.DataSource{Path: path}).IsContacts() {
+		path = contactsPath(path, d.categories)
+	} else if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
 	return campaign.DataSource{Path: path, Sheet: d.sheet, Encoding: d.encoding, Delimiter: d.delimiter}

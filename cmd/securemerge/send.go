@@ -25,6 +25,7 @@ type sendFlags struct {
 	name, dataDir, sendAs string
 	yes, json             bool
 	skipInvalid           bool
+	sched                 scheduleFlags
 }
 
 func (m *Main) runSend(ctx context.Context, args []string) int {
@@ -52,6 +53,7 @@ Re-running with the same --campaign resumes: rows already sent are never sent ag
 	fs.BoolVar(&f.skipInvalid, "skip-invalid", false, "send the rows without errors; each row with errors is skipped and recorded with its reason")
 	fs.BoolVar(&f.yes, "yes", false, "do not ask for confirmation")
 	fs.BoolVar(&f.json, "json", false, "print machine-readable JSON lines")
+	f.sched.register(fs)
 	if c := parse(fs, args); c >= 0 {
 		return c
 	}
@@ -73,6 +75,9 @@ Re-running with the same --campaign resumes: rows already sent are never sent ag
 	if f.rate < 0 || f.limit < 0 || f.daily < 0 {
 		fmt.Fprintln(m.Stderr, "securemerge: --rate, --limit and --daily-limit must be positive")
 		return exitUsage
+	}
+	if c := f.sched.check(m, mode); c >= 0 {
+		return c
 	}
 	switch mode {
 	case campaign.ModeDryRun:
@@ -100,6 +105,9 @@ Re-running with the same --campaign resumes: rows already sent are never sent ag
 	c, code := m.findOrCreate(svc, &f, mode)
 	if c == nil {
 		return code
+	}
+	if f.sched.sch != nil {
+		return m.scheduleCampaign(svc, c, &f)
 	}
 	return m.runCampaign(ctx, svc, c, &f)
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/securemerge/securemerge/assets"
 	"github.com/securemerge/securemerge/internal/campaign"
@@ -22,9 +23,10 @@ import (
 
 // The adapters implement what the application layer asks for.
 var (
-	_ campaign.Store   = (*store.DB)(nil)
-	_ campaign.Senders = (*senders)(nil)
-	_ campaign.Mailbox = (*mailbox)(nil)
+	_ campaign.Store        = (*store.DB)(nil)
+	_ campaign.Senders      = (*senders)(nil)
+	_ campaign.Mailbox      = (*mailbox)(nil)
+	_ campaign.BounceReader = (*mailbox)(nil)
 )
 
 // service wires the application layer over db for one command (or the
@@ -32,10 +34,11 @@ var (
 // the mailbox as senders, the free plan's footer.
 func (m *Main) service(db *store.DB, dataDir, locale string) *campaign.Service {
 	svc := &campaign.Service{
-		Sources:   sheet.Sources{Locale: firstNonEmpty(locale, m.envLocale())},
+		Sources:   sources{files: sheet.Sources{Locale: firstNonEmpty(locale, m.envLocale())}, m: m, dataDir: dataDir},
 		Senders:   &senders{m: m, dataDir: dataDir},
 		OutboxDir: filepath.Join(dataDir, store.OutboxName),
 		Language:  m.language(),
+		Now:       m.Now,
 	}
 	svc.Footer = freeFooter
 	if db != nil { // a nil *DB in the interface would not read as "no store"
@@ -136,6 +139,11 @@ func (mb *mailbox) Address() (mail.Address, error) {
 
 func (mb *mailbox) Sender(drafts bool, sendAs string) campaign.Sender {
 	return graph.NewSender(mb.client, graph.SenderOptions{Drafts: drafts, SendAs: sendAs})
+}
+
+// Bounces reads the non-delivery reports of the mailbox (or of sendAs).
+func (mb *mailbox) Bounces(ctx context.Context, sendAs string, since time.Time) ([]campaign.Bounce, error) {
+	return mb.client.Bounces(ctx, sendAs, since)
 }
 
 // errNotSignedIn is what a command says when there is no account.

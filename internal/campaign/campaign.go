@@ -3,6 +3,7 @@ package campaign
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -29,6 +30,15 @@ const (
 	ModeDrafts Mode = "drafts"  // create every message in the mailbox's Drafts
 	ModeSend   Mode = "send"    // send through the mailbox
 )
+
+// ContactsScheme starts a DataSource path that names Outlook contacts
+// rather than a file ("contacts:", "contacts:FOLDER",
+// "contacts:shared@contoso.com?category=Clients"; internal/graph reads
+// them). Such a path is kept as it is, never made absolute.
+const ContactsScheme = "contacts:"
+
+// IsContacts reports whether d names Outlook contacts.
+func (d DataSource) IsContacts() bool { return strings.HasPrefix(d.Path, ContactsScheme) }
 
 // DataSource says where a campaign's recipients come from.
 type DataSource struct {
@@ -57,6 +67,7 @@ type Counts struct {
 	Sent    int `json:"sent"`
 	Failed  int `json:"failed"`
 	Skipped int `json:"skipped"`
+	Bounced int `json:"bounced,omitempty"` // sent, then a non-delivery report came back (not counted in Sent)
 }
 
 // Campaign is one mail merge: a template, a data source and its sending state.
@@ -74,7 +85,8 @@ type Campaign struct {
 	Status       Status     `json:"status"`
 	Reason       string     `json:"reason,omitempty"`   // why it is paused or cancelled, in English (Why.English)
 	Why          Reason     `json:"why,omitzero"`       // the same as a code with arguments
-	ResumeAt     time.Time  `json:"resume_at,omitzero"` // when a paused campaign may continue by itself (daily budget)
+	ResumeAt     time.Time  `json:"resume_at,omitzero"` // when a paused campaign may continue by itself (daily budget, sending hours)
+	Schedule     *Schedule  `json:"schedule,omitempty"` // when it sends by itself; nil: when asked
 	Created      time.Time  `json:"created"`
 	Updated      time.Time  `json:"updated"`
 	Started      time.Time  `json:"started,omitzero"`
@@ -99,13 +111,16 @@ type SnapshotRow struct {
 // State is where one recipient is in the journal.
 type State string
 
-// Journal states: pending → sending → sent | failed | skipped (DESIGN.md §6).
+// Journal states: pending → sending → sent | failed | skipped (DESIGN.md §6),
+// and sent → bounced when the mailbox later received a non-delivery report
+// for the row's message.
 const (
 	StatePending State = "pending"
 	StateSending State = "sending" // written before the external request; after a crash it means "ask the mailbox"
 	StateSent    State = "sent"
 	StateFailed  State = "failed"
 	StateSkipped State = "skipped"
+	StateBounced State = "bounced" // accepted, then reported undeliverable; Why is a ReasonBounced
 )
 
 // Entry is one recipient's line in a campaign's journal.
@@ -123,7 +138,8 @@ type Entry struct {
 
 // CanMove reports whether the journal allows moving from s to t. Retrying a
 // failed row moves it back to pending; a crashed "sending" row may end
-// anywhere once the mailbox has been asked.
+// anywhere once the mailbox has been asked; a sent row can only bounce,
+// and a bounced row stays bounced (it is never sent again).
 func (s State) CanMove(t State) bool {
 	switch s {
 	case StatePending:
@@ -132,6 +148,8 @@ func (s State) CanMove(t State) bool {
 		return t == StateSent || t == StateFailed || t == StatePending || t == StateSkipped
 	case StateFailed:
 		return t == StatePending
+	case StateSent:
+		return t == StateBounced
 	}
 	return false
 }

@@ -10,7 +10,11 @@
 // Check (validation plus the data source's warnings), Preview of any row,
 // SendTest to oneself, Plan (freeze the recipients, connect the sender,
 // say what will happen) and Plan.Start, which returns a Job (Pause, Cancel,
-// Done, Err; one per campaign in a process), and Results by page. The
+// Done, Err; one per campaign in a process), Results by page, Bounces
+// (non-delivery reports read from the mailbox mark sent rows bounced;
+// SuppressBounced puts their addresses on the suppression list), and
+// Schedule, Due and RunDue (send later, within daily sending hours, the
+// daily budget shared across scheduled campaigns). The
 // rules live here and nowhere else: which merge.Options a campaign renders
 // with (Service.Merger), which pace, budget and concurrency each mode runs
 // at (policyFor), which sender is used (the outbox needs no account; the

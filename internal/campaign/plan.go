@@ -180,6 +180,11 @@ type StartOptions struct {
 	// Runner, when set, adjusts the Runner before it runs (tests: clocks,
 	// backoff). Production front ends leave it nil.
 	Runner func(*Runner)
+
+	// pauseOnLimits pauses the campaign (with the time it may continue)
+	// when the daily budget is spent or its sending hours end, instead of
+	// waiting: RunDue's runs, which a later RunDue continues.
+	pauseOnLimits bool
 }
 
 // Start runs the plan in the background and returns its Job. The job runs
@@ -208,7 +213,8 @@ func (p *Plan) Start(ctx context.Context, opt StartOptions) (*Job, error) {
 
 	r := &Runner{Store: s.Store, Merger: p.merger, Sender: p.sender, Limit: opt.Limit,
 		Rate: p.policy.rate, DailyLimit: p.policy.daily, Concurrency: p.policy.concurrency,
-		WaitForBudget: p.policy.waitForBudget, Now: s.Now, OnPanic: s.OnPanic}
+		WaitForBudget: p.policy.waitForBudget && !opt.pauseOnLimits, Now: s.Now, OnPanic: s.OnPanic}
+	withHours(r, p.Campaign)
 	var pump *Pump
 	if opt.Progress != nil {
 		pump = NewPump(opt.Progress)

@@ -36,13 +36,15 @@ const (
 	ReasonPaused           ReasonCode = "paused"            // none: paused by the person
 	ReasonDestination      ReasonCode = "destination"       // detail: the destination itself failed (a full disk)
 	ReasonError            ReasonCode = "error"             // detail: an unexpected error stopped the run
+	ReasonOutsideHours     ReasonCode = "outside_hours"     // hours ("08:00-18:00", "" for weekdays only), weekdays ("yes" when Monday to Friday only), resume_at (RFC 3339); waiting or paused
+	ReasonBounced          ReasonCode = "bounced"           // status (5.1.1), detail (the server's text, may be empty), address (which recipients, comma-separated)
 )
 
 // ReasonCodes lists every code, for front ends that must translate each.
 var ReasonCodes = []ReasonCode{ReasonDuplicate, ReasonSuppressed, ReasonInvalid, ReasonRender, ReasonMissingRow,
 	ReasonRejected, ReasonNotDelivered, ReasonCancelled, ReasonCancelledSending, ReasonDailyLimit, ReasonThrottled,
 	ReasonThrottledOften, ReasonSignIn, ReasonQuota, ReasonLookupFailed, ReasonStoppedAtLimit, ReasonPaused,
-	ReasonDestination, ReasonError}
+	ReasonDestination, ReasonError, ReasonBounced, ReasonOutsideHours}
 
 // Reason is a code with its arguments. The zero Reason means "no reason".
 type Reason struct {
@@ -126,6 +128,31 @@ func (r Reason) English(loc *time.Location) string {
 		return fmt.Sprintf("stopped after %s messages as asked; resume to send the rest", a["n"])
 	case ReasonPaused:
 		return "paused"
+	case ReasonOutsideHours:
+		when := r.ResumeAt().In(loc).Format("Mon 15:04")
+		hours := a["hours"]
+		switch {
+		case hours != "" && a["weekdays"] != "":
+			hours += " on weekdays"
+		case hours == "":
+			hours = "weekdays only"
+		}
+		if a["waiting"] != "" {
+			return fmt.Sprintf("outside the sending hours (%s); continuing at %s", hours, when)
+		}
+		return fmt.Sprintf("outside the sending hours (%s); it can continue at %s", hours, when)
+	case ReasonBounced:
+		s := "bounced"
+		if a["address"] != "" {
+			s += ": " + a["address"]
+		}
+		if a["status"] != "" {
+			s += " (" + a["status"] + ")"
+		}
+		if a["detail"] != "" {
+			s += ": " + a["detail"]
+		}
+		return s
 	}
 	if a["detail"] != "" {
 		return a["detail"]

@@ -36,6 +36,15 @@ type Runner struct {
 	MaxBackoff    time.Duration // cap of Backoff; 0 means 2 minutes
 	SendTimeout   time.Duration // one request's limit; 0 means 2 minutes
 	Limit         int           // deliver at most this many rows in one Run (the CLI's --limit); 0 means all. A run that stops there pauses the campaign and returns nil
+	// Hours says whether a message may start at a moment and, when not,
+	// when it may next (a scheduled campaign's sending hours). Outside
+	// them the run waits (WaitForBudget) or pauses with ReasonOutsideHours
+	// and ResumeAt. nil means any time. The outbox is not held to it.
+	Hours func(time.Time) (open bool, next time.Time)
+	// HoursText describes Hours for the reason ("08:00-18:00"), and
+	// Weekdays says Hours keeps to Monday to Friday.
+	HoursText string
+	Weekdays  bool
 
 	Now      func() time.Time                           // nil means time.Now
 	Sleep    func(context.Context, time.Duration) error // nil means a timer that stops on cancel
@@ -266,6 +275,15 @@ func (st *run) send(ctx context.Context) error {
 			st.release(n)
 			break
 		}
+		// Checked with a slot held: the message would start now.
+		if err := st.inHours(sched); err != nil {
+			<-sem
+			st.release(n)
+			if !errors.Is(err, errPaused) && sched.Err() == nil {
+				fail(err)
+			}
+			break
+		}
 		wg.Add(1)
 		go func() {
 			defer st.repanic()
@@ -488,6 +506,8 @@ func adjust(c *Counts, s State, d int) {
 		c.Failed += d
 	case StateSkipped:
 		c.Skipped += d
+	case StateBounced:
+		c.Bounced += d
 	}
 }
 
@@ -566,6 +586,34 @@ func (st *run) reserve(ctx context.Context, n int) error {
 }
 
 var errPaused = errors.New("paused")
+
+// inHours waits for the sending hours to open, or pauses the campaign
+// until they do when the run must not wait.
+func (st *run) inHours(ctx context.Context) error {
+	if st.Hours == nil {
+		return nil
+	}
+	for {
+		now := st.now()
+		open, next := st.Hours(now)
+		if open {
+			return nil
+		}
+		kv := []string{"hours", st.HoursText, "resume_at", next.UTC().Format(time.RFC3339Nano)}
+		if st.Weekdays {
+			kv = append(kv, "weekdays", "yes")
+		}
+		if !st.WaitForBudget {
+			st.pauseWith(pauseFor(NewReason(ReasonOutsideHours, kv...), nil))
+			return errPaused
+		}
+		st.setWaiting(NewReason(ReasonOutsideHours, append(kv, "waiting", "yes")...))
+		if err := st.sleep(ctx, next.Sub(now)); err != nil {
+			return err
+		}
+		st.setWaiting(Reason{})
+	}
+}
 
 func (st *run) release(n int) {
 	st.mu.Lock()

@@ -173,7 +173,7 @@ func (s *Service) Create(d Draft) (*Campaign, error) {
 
 // normalize makes paths absolute and fills the attachment folder.
 func normalize(c *Campaign, templatePath string) {
-	if c.Data.Path != "" {
+	if c.Data.Path != "" && !c.Data.IsContacts() {
 		if abs, err := filepath.Abs(c.Data.Path); err == nil {
 			c.Data.Path = abs
 		}
@@ -192,7 +192,7 @@ func normalize(c *Campaign, templatePath string) {
 		if abs, err := filepath.Abs(templatePath); err == nil {
 			c.Settings.AttachDir = filepath.Dir(abs)
 		}
-	case c.Data.Path != "":
+	case c.Data.Path != "" && !c.Data.IsContacts():
 		c.Settings.AttachDir = filepath.Dir(c.Data.Path)
 	}
 }

@@ -39,6 +39,15 @@ var DefaultScopes = []string{"User.Read", "Mail.Send", "Mail.ReadWrite"}
 // for it.
 const AdminScope = "User.ReadBasic.All"
 
+// ContactsScope reads the signed-in user's contacts and SharedContactsScope
+// the contacts other mailboxes share with them. They are asked for only
+// when the person chooses Outlook contacts as recipients (Consent), never
+// at the first sign-in.
+const (
+	ContactsScope       = "Contacts.Read"
+	SharedContactsScope = "Contacts.Read.Shared"
+)
+
 // Sign-in errors.
 var (
 	ErrNotSignedIn = errors.New("graph: not signed in")
@@ -176,6 +185,21 @@ func (a *Auth) LoginAdmin(ctx context.Context, deviceCode bool) (Account, error)
 	scopes := a.currentScopes()
 	if !slices.Contains(scopes, AdminScope) {
 		scopes = append(scopes, AdminScope)
+	}
+	return a.login(ctx, deviceCode, scopes)
+}
+
+// Consent signs in again asking for extra scopes on top of the current
+// ones (incremental consent: Entra ID shows only what is new), for a
+// feature the person just chose, such as ContactsScope. The scopes hold
+// for this Auth's life; a later process asks for DefaultScopes (or
+// AuthOptions.Scopes) and gets the tokens Entra ID issues for them.
+func (a *Auth) Consent(ctx context.Context, deviceCode bool, extra ...string) (Account, error) {
+	scopes := a.currentScopes()
+	for _, s := range extra {
+		if !slices.Contains(scopes, s) {
+			scopes = append(scopes, s)
+		}
 	}
 	return a.login(ctx, deviceCode, scopes)
 }

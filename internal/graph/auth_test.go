@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -434,5 +435,34 @@ func TestSenderRefreshesAuthOn401(t *testing.T) {
 	err := s.Send(testCtx(t), testMessage("k-auth-3", "bob@example.com"))
 	if campaign.KindOf(err) != campaign.KindAuth {
 		t.Errorf("Send with a revoked refresh token = %v; want KindAuth", err)
+	}
+}
+
+func TestConsentAsksForContactsOnlyWhenChosen(t *testing.T) {
+	keyring.MockInit()
+	ta := newTestAuthority(t)
+	a := newTestAuth(t, ta, t.TempDir(), nil)
+	if _, err := a.Login(testCtx(t), true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Consent(testCtx(t), true, ContactsScope, SharedContactsScope); err != nil {
+		t.Fatalf("Consent: %v", err)
+	}
+	ta.mu.Lock()
+	scopes := slices.Clone(ta.scopes)
+	ta.mu.Unlock()
+	if len(scopes) != 2 {
+		t.Fatalf("grants with scopes %q; want the sign-in and the consent", scopes)
+	}
+	if strings.Contains(scopes[0], "Contacts") {
+		t.Errorf("the first sign-in asked for %q; contacts must wait until chosen", scopes[0])
+	}
+	for _, want := range []string{"Mail.Send", "Contacts.Read", "Contacts.Read.Shared"} {
+		if !slices.Contains(strings.Fields(scopes[1]), want) {
+			t.Errorf("the consent asked for %q; want %s among them", scopes[1], want)
+		}
+	}
+	if tok, err := a.Token(testCtx(t)); err != nil || !ta.Valid(tok) {
+		t.Errorf("Token after consent = %q, %v", tok, err)
 	}
 }

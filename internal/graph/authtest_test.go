@@ -36,7 +36,8 @@ type testAuthority struct {
 	access   map[string]bool     // issued access tokens
 	grants   map[string]int      // grant_type -> successful grants
 	lastAT   string
-	failNext string // "": none; else the OAuth error of the next token request
+	scopes   []string // the scope of every successful grant, in order
+	failNext string   // "": none; else the OAuth error of the next token request
 }
 
 type testUser struct {
@@ -189,6 +190,7 @@ func (a *testAuthority) token(w http.ResponseWriter, r *http.Request) {
 		grant = "urn:ietf:params:oauth:grant-type:device_code"
 	}
 	a.grants[grant]++
+	a.scopes = append(a.scopes, scope)
 	at, rt := randomID("at"), randomID("rt")
 	a.access[at] = true
 	a.refresh[rt] = true

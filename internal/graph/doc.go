@@ -21,6 +21,17 @@
 // Every message carries its merge key in a named extended property
 // (KeyPropertyID) and our internetMessageId.
 //
+// Besides sending, the Client reads two things, never changing either:
+// non-delivery reports in the Inbox (Bounces: $filter on
+// receivedDateTime, $select of six fields, paged; ParseNDR matches a
+// report to our <sm.KEY@domain> Message-ID through In-Reply-To,
+// References or the quoted headers, and keeps permanent 5.x.x failures
+// only), and Outlook contacts as recipients (Contacts, ContactRows:
+// /me/contacts, /me/contactFolders/{id}/contacts, /users/{mailbox}/contacts,
+// paged, $select of the fields ContactColumns shows). Contacts need
+// Contacts.Read, a shared mailbox's Contacts.Read.Shared: Auth.Consent
+// asks for them when the person chooses that source.
+//
 // # Exactly once
 //
 // Graph has no idempotency key, and Exchange files a sent message in Sent

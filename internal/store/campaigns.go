@@ -253,6 +253,8 @@ func addCount(c *campaign.Counts, s campaign.State, d int) error {
 		c.Failed += d
 	case campaign.StateSkipped:
 		c.Skipped += d
+	case campaign.StateBounced:
+		c.Bounced += d
 	default:
 		return fmt.Errorf("unknown journal state %q", s)
 	}

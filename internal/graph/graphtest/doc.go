@@ -23,6 +23,10 @@
 //	GET    /{mbx}/mailFolders/{folder}/messages   sentitems, drafts, inbox, outbox, deleteditems, or a created folder
 //	POST   /{mbx}/mailFolders/{folder}/messages   a draft created in that folder -> 201 message
 //	DELETE /{mbx}/messages/{id}                   -> 204
+//	GET    /{mbx}/contacts                        the default Contacts folder; $select, $top (10, at most 1000), $skip; @odata.nextLink
+//	GET    /{mbx}/contactFolders                  the folders AddContactFolder made
+//	GET    /{mbx}/contactFolders/{id}/contacts    one folder's contacts, paged the same way
+//	GET    /{mbx}/outlook/masterCategories        the categories the mailbox's contacts use
 //	POST   /{mbx}/messages/{id}/attachments       fileAttachment of at most 3 MB -> 201
 //	GET    /{mbx}/messages/{id}/attachments       metadata (contentBytes are not kept)
 //	POST   /{mbx}/messages/{id}/attachments/createUploadSession -> 201 uploadSession
@@ -31,11 +35,12 @@
 //	                                              sentitems after the lag, with a new regular id and
 //	                                              the same immutable id
 //
-// $filter accepts exactly two forms (single-quoted literals, a quote doubled inside;
+// $filter accepts exactly three forms (single-quoted literals, a quote doubled inside;
 // keywords case-insensitive):
 //
 //	singleValueExtendedProperties/Any(ep: ep/id eq '<property id>' and ep/value eq '<value>')
 //	internetMessageId eq '<id@domain>'
+//	receivedDateTime ge 2026-12-01T09:00:00Z      (or gt; an unquoted DateTimeOffset)
 //
 // Any other filter gets 400 ErrorInvalidUrlQueryFilter: a filter is never
 // ignored.
@@ -82,6 +87,33 @@
 // changes. A request with `Prefer: IdType="ImmutableId"` sees immutable ids
 // in every answer (and gets Preference-Applied back); any request may name
 // an item by either id.
+//
+// # Non-delivery reports
+//
+// BounceTo(addr, NDR{Status, Diagnostic, Delay}) makes mail to addr bounce:
+// the message is accepted (202) and, Delay later, the sending mailbox's
+// inbox receives a report shaped as Exchange Online writes one: from
+// "Microsoft Outlook" <MicrosoftExchange329e…@domain> (or postmaster@domain
+// with NDR.Postmaster), subject "Undeliverable: <subject>", headers
+// Content-Type multipart/report; report-type=delivery-status,
+// X-MS-Exchange-Message-Is-Ndr, Auto-Submitted, and In-Reply-To and
+// References naming the original Message-ID, and an HTML body with
+// "Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not
+// found'" and the original message's headers (its Message-ID among them)
+// in its diagnostic section. A 4.x.x status writes "Delivery delayed: …"
+// instead. DeliverNDR files such a report for any Message-ID (another
+// program's mail). Reports are listed with the inbox
+// (mailFolders/inbox/messages), newest first, and their headers come back
+// with $select=internetMessageHeaders.
+//
+// # Contacts
+//
+// AddContactFolder and AddContact fill a mailbox's contacts (any user of
+// the directory, as with send-as); the lists page with $top (10 by
+// default) and @odata.nextLink carrying $skip, and take $select.
+// outlook/masterCategories lists the categories the contacts use.
+// DenyContacts makes a mailbox's contacts answer 403 ErrorAccessDenied,
+// as Graph does without Contacts.Read / Contacts.Read.Shared.
 //
 // # Fidelity notes
 //

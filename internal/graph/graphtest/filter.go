@@ -3,10 +3,12 @@ package graphtest
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
+	"time"
 )
 
-// messageFilter is a parsed $filter of one of the two supported forms.
+// messageFilter is a parsed $filter of one of the three supported forms.
 type messageFilter struct {
 	// internetMessageId eq '...'
 	messageID string
@@ -14,9 +16,18 @@ type messageFilter struct {
 	propID   string // normalized
 	value    string
 	hasValue bool
+	// receivedDateTime ge|gt <DateTimeOffset>
+	received      time.Time
+	receivedAfter bool // gt rather than ge
 }
 
 func (f *messageFilter) match(m *message) bool {
+	if !f.received.IsZero() {
+		if f.receivedAfter {
+			return m.created.After(f.received)
+		}
+		return !m.created.Before(f.received)
+	}
 	if f.propID == "" {
 		return m.internetMessageID == f.messageID
 	}
@@ -122,8 +133,19 @@ func describe(kind byte, word string) string {
 	return "'" + string(kind) + "'"
 }
 
-// parseMessageFilter parses the two $filter forms the emulator supports.
+// receivedFilter is the third form: an unquoted DateTimeOffset literal, as
+// OData writes it.
+var receivedFilter = regexp.MustCompile(`^(?i)\s*receivedDateTime\s+(ge|gt)\s+(\S+)\s*$`)
+
+// parseMessageFilter parses the $filter forms the emulator supports.
 func parseMessageFilter(s string) (*messageFilter, error) {
+	if m := receivedFilter.FindStringSubmatch(s); m != nil {
+		t, err := time.Parse(time.RFC3339Nano, m[2])
+		if err != nil {
+			return nil, fmt.Errorf("%w: %q is not a DateTimeOffset", errFilterSyntax, m[2])
+		}
+		return &messageFilter{received: t, receivedAfter: strings.EqualFold(m[1], "gt")}, nil
+	}
 	toks, err := lexFilter(s)
 	if err != nil {
 		return nil, err

@@ -141,6 +141,7 @@ func (s *Server) accept(rc *reqCtx, m *message, save bool) *graphError {
 	}
 	s.st.delivered = append(s.st.delivered, m.delivered())
 	s.st.stats.Accepted++
+	s.bounce(mb, m, now)
 	return nil
 }
 

@@ -128,6 +128,26 @@ func (s *Server) routeMailbox(w http.ResponseWriter, r *http.Request, rc *reqCtx
 			return errMethod()
 		}
 		return s.serveCreateUploadSession(w, r, rc, segs[1])
+	case len(l) == 1 && l[0] == "contacts":
+		if method != http.MethodGet {
+			return errMethod()
+		}
+		return s.serveContacts(w, r, rc, "")
+	case len(l) == 1 && l[0] == "contactfolders":
+		if method != http.MethodGet {
+			return errMethod()
+		}
+		return s.serveContactFolders(w, r, rc)
+	case len(l) == 3 && l[0] == "contactfolders" && l[2] == "contacts":
+		if method != http.MethodGet {
+			return errMethod()
+		}
+		return s.serveContacts(w, r, rc, segs[1])
+	case len(l) == 2 && l[0] == "outlook" && l[1] == "mastercategories":
+		if method != http.MethodGet {
+			return errMethod()
+		}
+		return s.serveMasterCategories(w, rc)
 	case len(l) == 1 && l[0] == "mailfolders":
 		switch method {
 		case http.MethodGet:

@@ -80,6 +80,8 @@ type state struct {
 	faultKinds []Fault
 	latency    time.Duration
 	retryAfter time.Duration
+	bounces    map[string]NDR          // lower-case address -> how its mail bounces (BounceTo)
+	contacts   map[string]*contactBook // by user ID
 }
 
 // Stats counts what the emulator saw since it started or was Reset.
