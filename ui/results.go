@@ -27,7 +27,7 @@ const maxPages = 200
 
 // resultsFilters are the filter's choices: every row, or one state.
 // "pending" shows the rows being sent too.
-var resultsFilters = []campaign.State{"", campaign.StateSent, campaign.StateFailed, campaign.StateSkipped, campaign.StatePending}
+var resultsFilters = []campaign.State{"", campaign.StateSent, campaign.StateFailed, campaign.StateBounced, campaign.StateSkipped, campaign.StatePending}
 
 // resultsTable is every recipient's result: row, address, status, when,
 // and why in the window's language. Unfiltered, it reads pages of the
@@ -115,6 +115,8 @@ func stateText(s campaign.State) string {
 		return lang.L("results.state.failed")
 	case campaign.StateSkipped:
 		return lang.L("results.state.skipped")
+	case campaign.StateBounced:
+		return lang.L("results.state.bounced")
 	case campaign.StateSending:
 		return lang.L("results.state.sending")
 	}
@@ -150,7 +152,7 @@ func (r *resultsTable) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 	case 2:
 		l.SetText(stateText(e.State))
 		switch e.State {
-		case campaign.StateFailed:
+		case campaign.StateFailed, campaign.StateBounced:
 			l.Importance = widget.DangerImportance
 		case campaign.StateSent:
 			l.Importance = widget.SuccessImportance

@@ -320,7 +320,7 @@ func (d *sendStep) showState() {
 
 // showCounts fills the bar and the counts line.
 func (d *sendStep) showCounts(n campaign.Counts) {
-	settled := n.Sent + n.Failed + n.Skipped
+	settled := n.Sent + n.Failed + n.Skipped + n.Bounced
 	if n.Total > 0 {
 		d.bar.SetValue(float64(settled) / float64(n.Total))
 	} else {
@@ -332,8 +332,12 @@ func (d *sendStep) showCounts(n campaign.Counts) {
 // countsLine is "12 sent · 1 failed · 3 skipped · 84 left".
 func countsLine(n campaign.Counts) string {
 	left := n.Pending + n.Sending
+	bounced := ""
+	if n.Bounced > 0 {
+		bounced = lang.N("send.count.bounced", n.Bounced, map[string]any{"Count": formatCount(n.Bounced)}) + " · "
+	}
 	return lang.N("send.count.sent", n.Sent, map[string]any{"Count": formatCount(n.Sent)}) + " · " +
-		lang.N("send.count.failed", n.Failed, map[string]any{"Count": formatCount(n.Failed)}) + " · " +
+		lang.N("send.count.failed", n.Failed, map[string]any{"Count": formatCount(n.Failed)}) + " · " + bounced +
 		lang.N("send.count.skipped", n.Skipped, map[string]any{"Count": formatCount(n.Skipped)}) + " · " +
 		lang.N("send.count.left", left, map[string]any{"Count": formatCount(left)})
 }

@@ -527,3 +527,16 @@ func TestClosingDuringASendAsksFirst(t *testing.T) {
 	close(hold.Release)
 	waitEnd(t, step)
 }
+
+// TestBouncedRowsCountAsSettled: a bounce report turns sent rows into
+// bounced ones; the bar still reaches its end and the line says how many.
+func TestBouncedRowsCountAsSettled(t *testing.T) {
+	inFrench(t)
+	got := countsLine(campaign.Counts{Total: 5, Sent: 3, Bounced: 2})
+	if want := "3 envoyés · 0 en échec · 2 non distribués · 0 ignoré · 0 restant"; got != want {
+		t.Errorf("countsLine = %q; want %q", got, want)
+	}
+	if stateText(campaign.StateBounced) != "Non distribué" {
+		t.Errorf("bounced reads %q", stateText(campaign.StateBounced))
+	}
+}
