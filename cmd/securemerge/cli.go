@@ -64,12 +64,12 @@ func (m *Main) commands() []command {
 		{"inspect", "FILE [--sheet NAME] [--json]", "columns and rows as parsed", (*Main).runInspect},
 		{"check", "--data FILE --template FILE", "validate; exit 1 with a located report on errors", (*Main).runCheck},
 		{"preview", "--data FILE --template FILE [--row N] [--eml DIR]", "one recipient's exact message", (*Main).runPreview},
-		{"send", "--data FILE --template FILE [--outbox DIR | --drafts | --test | --live]", "send a campaign (a dry run without a mode)", (*Main).runSend},
+		{"send", "--data FILE --template FILE [--outbox DIR | --drafts | --test | --live] [--at TIME]", "send a campaign (a dry run without a mode; --at schedules it)", (*Main).runSend},
 		{"campaigns", "[--json]", "list campaigns", (*Main).runCampaigns},
-		{"campaign", "show|results|resume|retry|cancel|delete|export ID", "manage one campaign", (*Main).runCampaignCmd},
+		{"campaign", "show|results|resume|retry|cancel|delete|export|bounces ID", "manage one campaign; bounces reads the non-delivery reports", (*Main).runCampaignCmd},
 		{"run-scheduled", "[--json]", "send the scheduled campaigns whose time has come (for cron, Task Scheduler)", (*Main).runRunScheduled},
 		{"suppress", "list|add|remove|import|export", "addresses never to send to again", (*Main).runSuppress},
-		{"login", "[--device-code]", "sign in to your Microsoft 365 mailbox", (*Main).runLogin},
+		{"login", "[--device-code] [--admin] [--contacts]", "sign in to your Microsoft 365 mailbox", (*Main).runLogin},
 		{"logout", "", "sign out and remove saved tokens", (*Main).runLogout},
 		{"whoami", "", "the mailbox that sends", (*Main).runWhoami},
 		{"license", "status|check|seats|assign|unassign", "the licence: plan, address, expiry; check now; admins: seats, assign, unassign", (*Main).runLicense},
@@ -220,6 +220,8 @@ func (m *Main) runHelp(ctx context.Context, args []string) int {
 
 Usage:
   securemerge                 open the desktop window
+  securemerge FILE [--template FILE]
+                              open the window on a new campaign with this spreadsheet
   securemerge COMMAND [ARGS]  run headless (scripts, scheduled jobs)
 
 Commands:
