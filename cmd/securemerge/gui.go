@@ -21,7 +21,20 @@ import (
 )
 
 // runGUI opens the desktop window and returns when it is closed.
-func runGUI(ctx context.Context, m *Main) int {
+func runGUI(ctx context.Context, m *Main) (code int) {
+	// A display that is set but cannot be opened (an X server gone, no
+	// permission) makes the windowing library panic: say what is wrong
+	// instead of reporting a crash of SecureMerge.
+	defer func() {
+		if v := recover(); v != nil {
+			if noDisplay(v) {
+				fmt.Fprintf(m.Stderr, "securemerge: the window cannot be opened on display %q (is the display running?).\nRun a command instead, e.g. 'securemerge help'.\n", m.getenv("DISPLAY"))
+				code = exitFailure
+				return
+			}
+			panic(v)
+		}
+	}()
 	if runtime.GOOS == "linux" && m.getenv("DISPLAY") == "" && m.getenv("WAYLAND_DISPLAY") == "" {
 		fmt.Fprintln(m.Stderr, "securemerge: no display to open the window on (DISPLAY is not set).\nRun a command instead, e.g. 'securemerge help'.")
 		return exitFailure
@@ -258,4 +271,16 @@ func windowMemoryLimit(getenv func(string) string) {
 	if getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(guiMemoryLimit)
 	}
+}
+
+// noDisplay reports a panic of the windowing library (GLFW) that means it
+// could not start: its errors read "NotInitialized: …" or
+// "PlatformError: …".
+func noDisplay(v any) bool {
+	err, ok := v.(error)
+	if !ok {
+		return false
+	}
+	msg := err.Error()
+	return strings.HasPrefix(msg, "NotInitialized:") || strings.HasPrefix(msg, "PlatformError:") || strings.HasPrefix(msg, "APIUnavailable:")
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -154,5 +155,20 @@ func TestWindowAccountWithNobodySignedIn(t *testing.T) {
 	}
 	if err := a.SignOut(context.Background()); err != nil {
 		t.Errorf("SignOut with nobody signed in: %v", err)
+	}
+}
+
+// TestAnUnopenableDisplayIsNotACrash: GLFW's start-up failures are a
+// display problem to explain, anything else stays a crash.
+func TestAnUnopenableDisplayIsNotACrash(t *testing.T) {
+	for v, want := range map[any]bool{
+		errors.New("PlatformError: X11: Failed to open display :93"):      true,
+		errors.New("NotInitialized: The GLFW library is not initialized"): true,
+		errors.New("index out of range"):                                  false,
+		"PlatformError: a string, not an error":                           false,
+	} {
+		if got := noDisplay(v); got != want {
+			t.Errorf("noDisplay(%v) = %v; want %v", v, got, want)
+		}
 	}
 }
