@@ -1,14 +1,14 @@
 package ui
 
 import (
-	"io"
 	"net/url"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
-	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/securemerge/securemerge/internal/merge"
 )
 
 // maxListDepth bounds nested lists: deeper ones are laid out as the
@@ -26,39 +26,22 @@ const maxListDepth = 8
 func richHTML(doc string) []widget.RichTextSegment {
 	b := &richBuilder{lastSpace: true}
 	b.frames = []*richFrame{{}}
-	z := html.NewTokenizer(strings.NewReader(doc))
-	for {
-		tt := z.Next()
-		switch tt {
-		case html.ErrorToken:
-			if z.Err() != io.EOF {
-				// The tokenizer only fails on a reader error, and a
-				// strings.Reader has none; keep what was read.
-				fyne.LogError("read message HTML", z.Err())
-			}
-			return b.finish()
-		case html.TextToken:
-			if b.skip == 0 && !b.inHead {
-				b.text(string(z.Text()))
-			}
-		case html.StartTagToken, html.SelfClosingTagToken:
-			name, hasAttr := z.TagName()
-			var attrs map[string]string
-			for hasAttr {
-				var k, v []byte
-				k, v, hasAttr = z.TagAttr()
-				if attrs == nil {
-					attrs = map[string]string{}
-				}
-				attrs[string(k)] = string(v)
-			}
-			b.start(atom.Lookup(name), attrs, tt == html.SelfClosingTagToken)
-		case html.EndTagToken:
-			name, _ := z.TagName()
-			b.end(atom.Lookup(name))
-		}
+	merge.ScanHTML(doc, b)
+	return b.finish()
+}
+
+// Text, Start and End take the document's tokens (merge.HTMLHandler).
+func (b *richBuilder) Text(t string) {
+	if b.skip == 0 && !b.inHead {
+		b.text(t)
 	}
 }
+
+func (b *richBuilder) Start(a atom.Atom, attrs map[string]string, selfClosing bool) {
+	b.start(a, attrs, selfClosing)
+}
+
+func (b *richBuilder) End(a atom.Atom) { b.end(a) }
 
 // richFrame is where segments go: the document, or one list item.
 type richFrame struct {

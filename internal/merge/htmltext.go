@@ -16,16 +16,49 @@ import (
 // Scripts, styles and the document head are dropped.
 func htmlToText(src string) string {
 	c := textConverter{}
+	ScanHTML(src, htmlTokens{
+		text: func(t string) {
+			if c.skip == 0 {
+				c.text(t)
+			}
+		},
+		start: c.start, end: c.end})
+	return c.finish()
+}
+
+// htmlTokens adapts functions to HTMLHandler.
+type htmlTokens struct {
+	text  func(string)
+	start func(atom.Atom, map[string]string, bool)
+	end   func(atom.Atom)
+}
+
+func (h htmlTokens) Text(s string)                                    { h.text(s) }
+func (h htmlTokens) Start(a atom.Atom, at map[string]string, sc bool) { h.start(a, at, sc) }
+func (h htmlTokens) End(a atom.Atom)                                  { h.end(a) }
+
+// HTMLHandler receives an HTML document's tokens in order: text (entities
+// decoded), start tags with their attributes, end tags. Unknown tags come
+// as atom 0.
+type HTMLHandler interface {
+	Text(s string)
+	Start(a atom.Atom, attrs map[string]string, selfClosing bool)
+	End(a atom.Atom)
+}
+
+// ScanHTML tokenizes src as browsers do (golang.org/x/net/html: any input,
+// however broken, gives tokens and never an error) and hands each one to
+// h: the one HTML reading of the plain-text part and of the window's
+// preview.
+func ScanHTML(src string, h HTMLHandler) {
 	z := html.NewTokenizer(strings.NewReader(src))
 	for {
 		tt := z.Next()
 		switch tt {
 		case html.ErrorToken:
-			return c.finish()
+			return // io.EOF: a strings.Reader fails in no other way
 		case html.TextToken:
-			if c.skip == 0 {
-				c.text(string(z.Text()))
-			}
+			h.Text(string(z.Text()))
 		case html.StartTagToken, html.SelfClosingTagToken:
 			name, hasAttr := z.TagName()
 			var attrs map[string]string
@@ -37,10 +70,10 @@ func htmlToText(src string) string {
 				}
 				attrs[string(k)] = string(v)
 			}
-			c.start(atom.Lookup(name), attrs, tt == html.SelfClosingTagToken)
+			h.Start(atom.Lookup(name), attrs, tt == html.SelfClosingTagToken)
 		case html.EndTagToken:
 			name, _ := z.TagName()
-			c.end(atom.Lookup(name))
+			h.End(atom.Lookup(name))
 		}
 	}
 }
