@@ -191,13 +191,9 @@ func (s *Server) serveContacts(w http.ResponseWriter, r *http.Request, rc *reqCt
 	if e != nil {
 		return e
 	}
-	skip := 0
-	if v := q.Get("$skip"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return errBadRequest("Invalid $skip value '%s'.", v)
-		}
-		skip = n
+	skip, e := parseSkip(q)
+	if e != nil {
+		return e
 	}
 	s.mu.Lock()
 	b := s.book(rc.mbx.user.ID)

@@ -498,13 +498,9 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, rc *reqCtx, f
 	if e != nil {
 		return e
 	}
-	skip := 0
-	if v := q.Get("$skip"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return errBadRequest("Invalid $skip value '%s'.", v)
-		}
-		skip = n
+	skip, e := parseSkip(q)
+	if e != nil {
+		return e
 	}
 	s.mu.Lock()
 	var ms []*message

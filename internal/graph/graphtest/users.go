@@ -98,6 +98,19 @@ func parseSelect(q url.Values, known []string, typeName string) ([]string, *grap
 	return out, nil
 }
 
+// parseSkip reads $skip as Graph does: a whole number, 0 when absent.
+func parseSkip(q url.Values) (int, *graphError) {
+	v := q.Get("$skip")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, errBadRequest("Invalid $skip value '%s'.", v)
+	}
+	return n, nil
+}
+
 func parseTop(q url.Values, def, max int) (int, *graphError) {
 	raw := q.Get("$top")
 	if raw == "" {
