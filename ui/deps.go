@@ -35,6 +35,11 @@ type Campaigns interface {
 	Retry(id string) (int, error)
 	Cancel(id string) (int, error)
 	OutboxFolder(c *campaign.Campaign) string
+	// Bounces reads the mailbox's non-delivery reports and marks the rows
+	// they name; SuppressBounced puts those rows' addresses on the
+	// suppression list (bounces.go).
+	Bounces(ctx context.Context, id string) (*campaign.BounceReport, error)
+	SuppressBounced(id string) ([]string, error)
 
 	Settings() campaign.AppSettings
 	SetSetting(key, value string) error
