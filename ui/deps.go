@@ -40,6 +40,11 @@ type Campaigns interface {
 	// suppression list (bounces.go).
 	Bounces(ctx context.Context, id string) (*campaign.BounceReport, error)
 	SuppressBounced(id string) ([]string, error)
+	// Schedule sets (nil: removes) when a draft sends by itself; Due and
+	// RunDue are the window's scheduler (schedule.go), as run-scheduled's.
+	Schedule(id string, sch *campaign.Schedule) (*campaign.Campaign, error)
+	Due(now time.Time) ([]*campaign.Campaign, error)
+	RunDue(ctx context.Context, now time.Time, opt campaign.StartOptions) ([]campaign.ScheduledRun, error)
 
 	Settings() campaign.AppSettings
 	SetSetting(key, value string) error
