@@ -130,7 +130,7 @@ func (h *home) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	r := o.(*homeRow)
 	r.name.SetText(c.Name)
 	r.counts.SetText(countsText(c))
-	r.status.SetText(statusText(c.Status))
+	r.status.SetText(homeStatus(c, h.now()))
 	r.changed.SetText(lang.L("home.changed", map[string]any{"When": formatWhen(c.Updated, h.now())}))
 	r.menu.OnTapped = func() { h.showMenu(c, r.menu) }
 }

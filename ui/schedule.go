@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/securemerge/securemerge/internal/campaign"
+	"github.com/securemerge/securemerge/internal/merge"
 )
 
 // defaultHours are the sending hours "Send later…" offers.
@@ -102,6 +103,15 @@ func whenWithDay(t, now time.Time) string {
 	return day + formatWhen(t, ref)
 }
 
+// homeStatus is a campaign's status on the home list: a scheduled draft
+// says when it goes.
+func homeStatus(c *campaign.Campaign, now time.Time) string {
+	if c.Schedule != nil && (c.Status == campaign.StatusDraft || c.Status == "") {
+		return lang.L("schedule.home", map[string]any{"When": whenWithDay(c.Schedule.At, now)})
+	}
+	return statusText(c.Status)
+}
+
 // onLater asks when, then saves the chosen mode and the schedule.
 func (s *sendLater) onLater() {
 	now := s.d.u.sched.now()
@@ -182,16 +192,29 @@ func (s *sendLater) save(sch campaign.Schedule, done func(msg string)) {
 	m := s.d.chosen()
 	c := s.d.vm.current()
 	s.d.vm.saver.stop()
+	ctx := s.d.u.work.ctx
 	s.d.u.work.run(func() {
 		tpl := c.Template
 		_, err := s.d.u.deps.Campaigns.Update(c.ID, campaign.Edit{Template: &tpl, Settings: func(st *campaign.Settings) { st.Mode = m }})
-		var got *campaign.Campaign
+		// Rows with errors would stop the send when nobody is there to
+		// skip them: they are fixed first, as before a start.
+		bad := 0
 		if err == nil {
+			var rep *merge.Report
+			if rep, err = s.d.u.deps.Campaigns.Check(ctx, c); err == nil {
+				bad = len(rep.Errors())
+			}
+		}
+		var got *campaign.Campaign
+		if err == nil && bad == 0 {
 			got, err = s.d.u.deps.Campaigns.Schedule(c.ID, &sch)
 		}
 		fyne.Do(func() {
 			var se *campaign.ScheduleError
 			switch {
+			case err == nil && bad > 0:
+				done(lang.N("schedule.error.invalid", bad, map[string]any{"Count": formatCount(bad)}))
+				return
 			case errors.As(err, &se) && errors.Is(err, campaign.ErrScheduleInPast):
 				done(lang.L("schedule.error.past", map[string]any{"When": whenWithDay(se.At, se.Now), "Now": whenWithDay(se.Now, se.Now)}))
 				return
@@ -242,10 +265,13 @@ type scheduler struct {
 	// runner adjusts each Runner before it runs (tests); nil in the app.
 	runner func(*campaign.Runner)
 	busy   bool // a RunDue is going
+	// told are the campaigns whose failed start was shown: one that cannot
+	// start stays due, and the minute's check would say so every minute.
+	told   map[string]bool
 	asking bool // the question about late campaigns is open: nothing runs until it is answered
 }
 
-func newScheduler(u *App) *scheduler { return &scheduler{u: u} }
+func newScheduler(u *App) *scheduler { return &scheduler{u: u, told: map[string]bool{}} }
 
 func (s *scheduler) now() time.Time {
 	if s.clock != nil {
@@ -359,7 +385,8 @@ func (s *scheduler) tick() {
 			}
 			for _, r := range runs {
 				var pe *campaign.PauseError
-				if r.Err != nil && !errors.As(r.Err, &pe) && !errors.Is(r.Err, campaign.ErrPaused) && !errors.Is(r.Err, context.Canceled) {
+				if r.Err != nil && !errors.As(r.Err, &pe) && !errors.Is(r.Err, campaign.ErrPaused) && !errors.Is(r.Err, context.Canceled) && !s.told[r.Campaign.ID] {
+					s.told[r.Campaign.ID] = true
 					showError(s.u.window, "send scheduled campaign", r.Err)
 				}
 			}

@@ -285,3 +285,46 @@ func checkNamed(t *testing.T, w fyne.Window, text string) *widget.Check {
 	}
 	return found
 }
+
+const badRows = "Name,Email\nAda,ada@example.com\nBob,not an address\n"
+
+// TestSendLaterRefusesRowsWithErrors: rows that would stop the send when
+// nobody is there are fixed first; nothing is scheduled.
+func TestSendLaterRefusesRowsWithErrors(t *testing.T) {
+	ta, _ := newScheduleApp(t)
+	c, _ := openSend(t, ta, "Later", badRows)
+	w := ta.Window()
+	test.Tap(button(t, w, "Send later…"))
+	test.Tap(button(t, w, "Schedule"))
+	mustShow(t, w, "1 row has a problem that would stop the send: fix it on the Data step first.")
+	if got := mustCampaign(t, ta, c.ID); got.Schedule != nil {
+		t.Errorf("scheduled with a bad row: %+v", got.Schedule)
+	}
+}
+
+// TestScheduledRunThatCannotStartSaysSoOnce: a scheduled campaign whose
+// rows went bad stays due; the window says so once, not every minute.
+func TestScheduledRunThatCannotStartSaysSoOnce(t *testing.T) {
+	ta, clock := newScheduleApp(t)
+	data := ta.writeFile(t, "bad.csv", badRows)
+	c, err := ta.svc.Create(campaign.Draft{Name: "Bad", Template: sendTemplate, Data: campaign.DataSource{Path: data},
+		Settings: campaign.Settings{Mode: campaign.ModeOutbox}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ta.svc.Schedule(c.ID, &campaign.Schedule{At: at(3, 9, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	w := ta.Window()
+	ta.home.now = clock.now
+	ta.Refresh()
+	mustShow(t, w, "Scheduled Thu 3 Dec 09:00")
+	clock.set(at(3, 9, 1))
+	ta.sched.tick()
+	mustShow(t, w, "Some rows have problems. Fix them, or skip those rows.")
+	test.Tap(button(t, w, "OK"))
+	mustNotShow(t, w, "Some rows have problems.")
+	clock.set(at(3, 9, 2))
+	ta.sched.tick()
+	mustNotShow(t, w, "Some rows have problems.")
+}
