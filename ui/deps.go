@@ -101,6 +101,16 @@ type Account interface {
 	SignOut(ctx context.Context) error
 }
 
+// Contacts is what "From Outlook contacts" needs beyond the data source
+// itself, which Campaigns.Table reads (a "contacts:" path).
+type Contacts interface {
+	// Consent asks the person, in the browser, to let SecureMerge read
+	// their contacts and those shared with them (Contacts.Read,
+	// Contacts.Read.Shared), as `securemerge login --contacts` does: asked
+	// when they choose this source, never at the first sign-in.
+	Consent(ctx context.Context) error
+}
+
 // DeviceCode is what a device-code sign-in asks the person to do: open URL
 // and type Code. URL is "" when the sign-in service gave only a sentence,
 // which Code then holds.
@@ -126,4 +136,7 @@ type Deps struct {
 	Licence Licence
 	Crash   Crash
 	Account Account
+	// Contacts, when set, offers "From Outlook contacts" on the home
+	// screen (nil: spreadsheets only).
+	Contacts Contacts
 }
