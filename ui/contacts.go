@@ -188,7 +188,7 @@ func contactsError(err error, src graph.ContactSource) string {
 		return lang.L("contacts.error.denied")
 	case errors.Is(err, graph.ErrNoContactFolder):
 		return lang.L("contacts.error.folder", map[string]any{"Folder": src.Folder})
-	case strings.HasSuffix(err.Error(), "no contact found"):
+	case errors.Is(err, graph.ErrNoContacts):
 		return lang.L("contacts.error.none")
 	}
 	return userText(err)

@@ -41,7 +41,7 @@ func (s contactSources) Open(d campaign.DataSource) (campaign.Rows, error) {
 		return nil, err
 	}
 	if len(cs) == 0 {
-		return nil, fmt.Errorf("%s: no contact found", src)
+		return nil, fmt.Errorf("%s: %w", src, graph.ErrNoContacts)
 	}
 	return graph.NewContactRows(cs), nil
 }
@@ -150,9 +150,9 @@ func TestCampaignFromSharedContactsInACategory(t *testing.T) {
 	}
 }
 
-// TestContactsDialogSaysWhatIsWrong: a folder that does not exist, and a
-// mailbox still refused after asking, are told in the dialog, which stays
-// open; no campaign is created.
+// TestContactsDialogSaysWhatIsWrong: a missing folder name, a folder that
+// does not exist, and categories no contact is in are told in the dialog,
+// which stays open; no campaign is created.
 func TestContactsDialogSaysWhatIsWrong(t *testing.T) {
 	inFrench(t)
 	ta, srv, _ := newContactsApp(t)
@@ -171,6 +171,14 @@ func TestContactsDialogSaysWhatIsWrong(t *testing.T) {
 	})
 	test.Tap(button(t, w, "Utiliser ces contacts"))
 	mustShow(t, w, "Aucun dossier de contacts ne s’appelle « Partenaires ».")
+	radioWith(t, w, "Mes contacts").SetSelected("Mes contacts")
+	visitEntries(w, func(e *entry) {
+		if e.PlaceHolder == "Clients, VIP" {
+			test.Type(e, "Personne")
+		}
+	})
+	test.Tap(button(t, w, "Utiliser ces contacts"))
+	mustShow(t, w, "Aucun contact ne correspond\u202f: vérifiez le dossier et les catégories.")
 	if ta.dialog == nil || ta.open != nil {
 		t.Fatal("the dialog closed on an error")
 	}
