@@ -260,7 +260,7 @@ const overdue = time.Hour
 // on the UI goroutine.
 type scheduler struct {
 	u *App
-	// now is the clock (tests set it); nil means time.Now.
+	// clock is the scheduler's time (tests set it); nil means time.Now.
 	clock func() time.Time
 	// runner adjusts each Runner before it runs (tests); nil in the app.
 	runner func(*campaign.Runner)
