@@ -35,6 +35,7 @@ type App struct {
 	deps   Deps
 	keys   *keymap
 	work   worker
+	sched  *scheduler // sends scheduled campaigns while the window is open
 
 	home   *home
 	open   *campaignScreen // nil on the home screen
@@ -61,6 +62,7 @@ func New(a fyne.App, d Deps) *App {
 	u.window.Resize(u.rememberedSize())
 	u.keys = newKeymap(u.window.Canvas())
 	u.home = newHome(u)
+	u.sched = newScheduler(u)
 	u.bindKeys()
 	u.window.SetOnDropped(u.onDropped)
 	u.window.SetContent(u.home.build())
@@ -104,6 +106,7 @@ func Run(ctx context.Context, d Deps, open Open) {
 		u.Refresh()
 		u.offerResume()
 	}
+	u.sched.start()
 	u.askAfterCrash()
 	a.Run()
 }

@@ -35,6 +35,16 @@ type Campaigns interface {
 	Retry(id string) (int, error)
 	Cancel(id string) (int, error)
 	OutboxFolder(c *campaign.Campaign) string
+	// Bounces reads the mailbox's non-delivery reports and marks the rows
+	// they name; SuppressBounced puts those rows' addresses on the
+	// suppression list (bounces.go).
+	Bounces(ctx context.Context, id string) (*campaign.BounceReport, error)
+	SuppressBounced(id string) ([]string, error)
+	// Schedule sets (nil: removes) when a draft sends by itself; Due and
+	// RunDue are the window's scheduler (schedule.go), as run-scheduled's.
+	Schedule(id string, sch *campaign.Schedule) (*campaign.Campaign, error)
+	Due(now time.Time) ([]*campaign.Campaign, error)
+	RunDue(ctx context.Context, now time.Time, opt campaign.StartOptions) ([]campaign.ScheduledRun, error)
 
 	Settings() campaign.AppSettings
 	SetSetting(key, value string) error
@@ -91,6 +101,16 @@ type Account interface {
 	SignOut(ctx context.Context) error
 }
 
+// Contacts is what "From Outlook contacts" needs beyond the data source
+// itself, which Campaigns.Table reads (a "contacts:" path).
+type Contacts interface {
+	// Consent asks the person, in the browser, to let SecureMerge read
+	// their contacts and those shared with them (Contacts.Read,
+	// Contacts.Read.Shared), as `securemerge login --contacts` does: asked
+	// when they choose this source, never at the first sign-in.
+	Consent(ctx context.Context) error
+}
+
 // DeviceCode is what a device-code sign-in asks the person to do: open URL
 // and type Code. URL is "" when the sign-in service gave only a sentence,
 // which Code then holds.
@@ -116,4 +136,7 @@ type Deps struct {
 	Licence Licence
 	Crash   Crash
 	Account Account
+	// Contacts, when set, offers "From Outlook contacts" on the home
+	// screen (nil: spreadsheets only).
+	Contacts Contacts
 }

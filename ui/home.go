@@ -30,6 +30,9 @@ type home struct {
 	body   *fyne.Container
 	newBtn *widget.Button
 	open   *widget.Button
+	// contacts is "From Outlook contacts" (contacts.go), hidden without
+	// Deps.Contacts.
+	contacts *widget.Button
 
 	content fyne.CanvasObject
 	now     func() time.Time
@@ -43,6 +46,8 @@ func (h *home) build() fyne.CanvasObject {
 	h.newBtn = widget.NewButtonWithIcon(lang.L("home.new"), theme.ContentAddIcon(), h.onNew)
 	h.newBtn.Importance = widget.HighImportance
 	h.open = widget.NewButtonWithIcon(lang.L("home.open"), theme.FolderOpenIcon(), h.u.onOpenSpreadsheet)
+	h.contacts = widget.NewButtonWithIcon(lang.L("contacts.open"), theme.AccountIcon(), h.u.onContacts)
+	h.contacts.Hidden = h.u.deps.Contacts == nil
 	settings := widget.NewButtonWithIcon("", theme.SettingsIcon(), h.u.showSettings)
 	settings.Importance = widget.LowImportance
 
@@ -84,7 +89,7 @@ func (h *home) build() fyne.CanvasObject {
 	privacy.Wrapping = fyne.TextWrapWord
 
 	h.body = container.NewStack(h.empty)
-	top := container.NewBorder(nil, nil, title, container.NewHBox(h.open, h.newBtn, settings))
+	top := container.NewBorder(nil, nil, title, container.NewHBox(h.contacts, h.open, h.newBtn, settings))
 	h.content = container.NewBorder(
 		container.NewVBox(top, h.search, h.status),
 		privacy, nil, nil, h.body)
@@ -130,7 +135,7 @@ func (h *home) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	r := o.(*homeRow)
 	r.name.SetText(c.Name)
 	r.counts.SetText(countsText(c))
-	r.status.SetText(statusText(c.Status))
+	r.status.SetText(homeStatus(c, h.now()))
 	r.changed.SetText(lang.L("home.changed", map[string]any{"When": formatWhen(c.Updated, h.now())}))
 	r.menu.OnTapped = func() { h.showMenu(c, r.menu) }
 }

@@ -40,6 +40,7 @@ type resultsTable struct {
 	filter *widget.Select
 	retry  *widget.Button
 	export *widget.Button
+	bounce *bounceCheck // "Check for bounces", for a campaign sent live
 	empty  *widget.Label
 	body   *fyne.Container
 
@@ -68,6 +69,7 @@ func (r *resultsTable) build() fyne.CanvasObject {
 	r.filter.SetSelectedIndex(0)
 	r.retry = widget.NewButtonWithIcon(lang.L("results.retry"), theme.ViewRefreshIcon(), r.onRetry)
 	r.export = widget.NewButtonWithIcon(lang.L("results.export"), theme.DocumentSaveIcon(), r.onExport)
+	r.bounce = newBounceCheck(r.d)
 
 	r.table = widget.NewTableWithHeaders(r.size, func() fyne.CanvasObject {
 		l := widget.NewLabel("")
@@ -91,7 +93,7 @@ func (r *resultsTable) build() fyne.CanvasObject {
 	// A Select is as wide as its placeholder: hold it at its options' width.
 	wide := canvas.NewRectangle(color.Transparent)
 	wide.SetMinSize(fyne.NewSize(200, 0))
-	bar := container.NewBorder(nil, nil, title, container.NewHBox(container.NewStack(wide, r.filter), r.retry, r.export))
+	bar := container.NewBorder(nil, nil, title, container.NewHBox(container.NewStack(wide, r.filter), r.retry, r.export, r.bounce.check, r.bounce.suppress))
 	r.showButtons()
 	return container.NewBorder(bar, nil, nil, nil, r.body)
 }
@@ -296,6 +298,7 @@ func (r *resultsTable) showButtons() {
 	} else {
 		r.export.Disable()
 	}
+	r.bounce.show()
 }
 
 // update takes a running send's report: the counts, and the rows that

@@ -54,6 +54,7 @@ type sendStep struct {
 	where    *fyne.Container // the outbox folder and its buttons
 	testRow  *widget.Label
 	start    *widget.Button
+	later    *sendLater    // "Send later…", or when a scheduled campaign goes
 	note     *widget.Label // why the start is refused, or what happened
 
 	blocked  *fyne.Container // the rows with errors, and "Skip N rows"
@@ -109,6 +110,7 @@ func (d *sendStep) build() fyne.CanvasObject {
 	d.testRow = widget.NewLabel("")
 	d.start = widget.NewButtonWithIcon("", theme.MailSendIcon(), func() { d.onStart(false) })
 	d.start.Importance = widget.HighImportance
+	d.later = newSendLater(d)
 	d.note = widget.NewLabel("")
 	d.note.Wrapping = fyne.TextWrapWord
 	d.note.Hide()
@@ -142,7 +144,7 @@ func (d *sendStep) build() fyne.CanvasObject {
 
 	heading := widget.NewLabelWithStyle(lang.L("send.heading"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	top := container.NewVBox(heading, d.mode, d.from, d.where, d.testRow,
-		container.NewHBox(d.start), d.note, d.blocked, d.progress, widget.NewSeparator())
+		container.NewHBox(d.start, d.later.later), d.later.row, d.note, d.blocked, d.progress, widget.NewSeparator())
 	d.vm.onChange(func(what change) {
 		if what&(changedCampaign|changedTemplate|changedRow) != 0 {
 			d.showSetup()
@@ -233,6 +235,7 @@ func (d *sendStep) showSetup() {
 	// never a second start; a test to myself is always possible.
 	d.start.Hidden = d.job != nil || (d.started() && m != campaign.ModeTest)
 	d.start.Refresh()
+	d.later.show()
 	if d.started() {
 		d.mode.Disable()
 	} else {

@@ -45,7 +45,7 @@ func (s sources) Open(d campaign.DataSource) (campaign.Rows, error) {
 	}
 	rows := graph.NewContactRows(cs)
 	if len(cs) == 0 {
-		return nil, fmt.Errorf("%s: no contact found", src)
+		return nil, fmt.Errorf("%s: %w", src, graph.ErrNoContacts)
 	}
 	return rows, nil
 }

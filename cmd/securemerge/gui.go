@@ -59,6 +59,7 @@ func runGUI(ctx context.Context, m *Main) (code int) {
 		deps.Licence = &guiLicence{m: m, db: db}
 		deps.Crash = guiCrash{m: m}
 		deps.Account = &guiAccount{m: m}
+		deps.Contacts = guiContacts{m: m}
 		// The jobs stop (their requests in flight journaled) before the
 		// database closes: deferred calls run last first.
 		defer db.Close()
@@ -77,7 +78,21 @@ var (
 	_ ui.Licence   = (*guiLicence)(nil)
 	_ ui.Crash     = guiCrash{}
 	_ ui.Account   = (*guiAccount)(nil)
+	_ ui.Contacts  = guiContacts{}
 )
+
+// guiContacts is `securemerge login --contacts` for the window: asked when
+// the person chooses Outlook contacts, not at the first sign-in.
+type guiContacts struct{ m *Main }
+
+func (c guiContacts) Consent(ctx context.Context) error {
+	_, auth, err := c.m.tokens("")
+	if err != nil || auth == nil {
+		return err // nil auth: the token variable bypasses sign-in
+	}
+	_, err = auth.Consent(ctx, false, graph.ContactsScope, graph.SharedContactsScope)
+	return err
+}
 
 // guiAccount is `securemerge login`, `logout` and `whoami` for the window.
 type guiAccount struct{ m *Main }

@@ -39,6 +39,10 @@ const MaxContacts = 50000
 // ErrNoContactFolder: the mailbox has no contact folder of that name.
 var ErrNoContactFolder = errors.New("no contact folder of that name")
 
+// ErrNoContacts: the contacts named (folder, categories) are none, so
+// there is nobody to write to.
+var ErrNoContacts = errors.New("no contact found")
+
 // ErrContactsDenied: Graph refused to list the contacts (403): the session
 // lacks Contacts.Read (or Contacts.Read.Shared), or the other mailbox's
 // owner has not shared its contacts.
