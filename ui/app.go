@@ -127,7 +127,9 @@ func (u *App) offerResume() {
 		}
 		var left []*campaign.Campaign
 		for _, c := range list {
-			if c.Status == campaign.StatusSending && u.deps.Campaigns.Running(c.ID) == nil {
+			// A scheduled one is the scheduler's to continue: asking
+			// about it too would ask about something already running.
+			if c.Status == campaign.StatusSending && c.Schedule == nil && u.deps.Campaigns.Running(c.ID) == nil {
 				left = append(left, c)
 			}
 		}

@@ -76,3 +76,15 @@ func TestProblemsInTheWindowsLanguage(t *testing.T) {
 		t.Errorf("template error in French = %q", got)
 	}
 }
+
+func TestContactsSourcesReadAsSuch(t *testing.T) {
+	for path, want := range map[string]string{
+		"contacts:": "My Outlook contacts",
+		"contacts:shared@contoso.com?category=Clients": "Outlook contacts: shared@contoso.com",
+		"/home/ada/list.xlsx":                          "list.xlsx",
+	} {
+		if got := dataName(campaign.DataSource{Path: path}); got != want {
+			t.Errorf("dataName(%q) = %q; want %q", path, got, want)
+		}
+	}
+}

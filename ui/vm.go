@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 
 	"github.com/securemerge/securemerge/internal/campaign"
 	"github.com/securemerge/securemerge/internal/merge"
@@ -339,4 +340,14 @@ func (vm *campaignVM) close() {
 }
 
 // dataName is the file's name as the person knows it.
-func dataName(d campaign.DataSource) string { return filepath.Base(d.Path) }
+// Outlook contacts (a "contacts:" source) read as such.
+func dataName(d campaign.DataSource) string {
+	if rest, ok := strings.CutPrefix(d.Path, "contacts:"); ok {
+		where, _, _ := strings.Cut(rest, "?")
+		if where == "" {
+			return lang.L("data.contacts.mine")
+		}
+		return lang.L("data.contacts.of", map[string]any{"Source": where})
+	}
+	return filepath.Base(d.Path)
+}
