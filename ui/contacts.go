@@ -12,7 +12,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/securemerge/securemerge/internal/campaign"
-	"github.com/securemerge/securemerge/internal/graph"
 )
 
 // contactChoice is the dialog's choice of whose contacts.
@@ -26,7 +25,7 @@ const (
 
 // onContacts is "From Outlook contacts": whose contacts (mine, a folder of
 // mine, a shared mailbox's) and which Outlook categories, then a draft
-// campaign on that "contacts:" data source (graph.ContactSource, the path
+// campaign on that "contacts:" data source (campaign.ContactSource, the path
 // `--data contacts:…` takes), opened at its Data step. The permission to
 // read contacts is asked for here, when the mailbox refuses without it.
 func (u *App) onContacts() {
@@ -110,7 +109,7 @@ func indexOf(list []string, s string) int {
 
 // readContactSource reads the dialog; msg says what is missing ("" when
 // the source is usable).
-func readContactSource(c contactChoice, mailbox, folder, categories string) (src graph.ContactSource, msg string) {
+func readContactSource(c contactChoice, mailbox, folder, categories string) (src campaign.ContactSource, msg string) {
 	mailbox, folder = strings.TrimSpace(mailbox), strings.TrimSpace(folder)
 	switch c {
 	case contactsFolder:
@@ -134,7 +133,7 @@ func readContactSource(c contactChoice, mailbox, folder, categories string) (src
 
 // contactsName is the new campaign's name: whose contacts, and which
 // categories.
-func contactsName(src graph.ContactSource) string {
+func contactsName(src campaign.ContactSource) string {
 	name := lang.L("contacts.name.mine")
 	switch {
 	case src.Folder != "":
@@ -151,13 +150,13 @@ func contactsName(src graph.ContactSource) string {
 // createFromContacts reads the contacts once (asking for the permission
 // when the mailbox refuses without it), then creates the draft and opens
 // it; done gets "" or what to tell in the dialog.
-func (u *App) createFromContacts(src graph.ContactSource, done func(msg string)) {
+func (u *App) createFromContacts(src campaign.ContactSource, done func(msg string)) {
 	d := campaign.DataSource{Path: src.Path()}
 	name := u.home.uniqueName(contactsName(src))
 	ctx := u.work.ctx
 	u.work.run(func() {
 		_, err := u.deps.Campaigns.Table(d)
-		if errors.Is(err, graph.ErrContactsDenied) && u.deps.Contacts != nil {
+		if errors.Is(err, campaign.ErrContactsDenied) && u.deps.Contacts != nil {
 			if err = u.deps.Contacts.Consent(ctx); err == nil {
 				_, err = u.deps.Campaigns.Table(d)
 			}
@@ -180,15 +179,15 @@ func (u *App) createFromContacts(src graph.ContactSource, done func(msg string))
 
 // contactsError is why the contacts could not be read, in the window's
 // language.
-func contactsError(err error, src graph.ContactSource) string {
+func contactsError(err error, src campaign.ContactSource) string {
 	switch {
-	case errors.Is(err, graph.ErrContactsDenied) && src.Mailbox != "":
+	case errors.Is(err, campaign.ErrContactsDenied) && src.Mailbox != "":
 		return lang.L("contacts.error.denied.shared", map[string]any{"Mailbox": src.Mailbox})
-	case errors.Is(err, graph.ErrContactsDenied):
+	case errors.Is(err, campaign.ErrContactsDenied):
 		return lang.L("contacts.error.denied")
-	case errors.Is(err, graph.ErrNoContactFolder):
+	case errors.Is(err, campaign.ErrNoContactFolder):
 		return lang.L("contacts.error.folder", map[string]any{"Folder": src.Folder})
-	case errors.Is(err, graph.ErrNoContacts):
+	case errors.Is(err, campaign.ErrNoContacts):
 		return lang.L("contacts.error.none")
 	}
 	return userText(err)

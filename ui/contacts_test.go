@@ -28,7 +28,7 @@ func (s contactSources) Open(d campaign.DataSource) (campaign.Rows, error) {
 	if !d.IsContacts() {
 		return s.files.Open(d)
 	}
-	src, err := graph.ParseContactsPath(d.Path)
+	src, err := campaign.ParseContactsPath(d.Path)
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +41,7 @@ func (s contactSources) Open(d campaign.DataSource) (campaign.Rows, error) {
 		return nil, err
 	}
 	if len(cs) == 0 {
-		return nil, fmt.Errorf("%s: %w", src, graph.ErrNoContacts)
+		return nil, fmt.Errorf("%s: %w", src, campaign.ErrNoContacts)
 	}
 	return graph.NewContactRows(cs), nil
 }

@@ -96,6 +96,16 @@ func TestDependenciesPointInward(t *testing.T) {
 				}
 			}
 		}
+		if path == "ui" {
+			// The window reaches the mailbox, the database, the licence
+			// server and crash reports only through the interfaces cmd
+			// wires (ui.Deps); it reads spreadsheet errors' sentinels.
+			for _, d := range p.Imports {
+				if a := adapterOf(d); a != "" && a != "sheet" {
+					t.Errorf("ui imports %s: the window reaches adapters through ui.Deps", d)
+				}
+			}
+		}
 		if path != "ui" && !strings.HasPrefix(path, "ui/") {
 			for _, d := range p.Imports {
 				if strings.HasPrefix(d, "fyne.io/") {
