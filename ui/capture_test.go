@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"github.com/securemerge/securemerge/internal/campaign"
 	"image"
 	"image/png"
 	"os"
@@ -36,23 +37,57 @@ func TestSeatsScreenDraws(t *testing.T) {
 				test.Type(o, "marie")
 			}
 			mustShow(t, u.Window(), "Marie Nakamura")
-			img := u.Window().Canvas().Capture()
-			if n := colours(img); n < 16 {
-				t.Fatalf("the Seats screen draws %d colours: blank", n)
+			keepCapture(t, u, "seats."+l+".png")
+		})
+	}
+}
+
+// TestNewDialogsDraw draws the "From Outlook contacts" and "Send later"
+// dialogs (they open from a click, which the Xvfb walk does not make) in
+// both languages, as TestSeatsScreenDraws does.
+func TestNewDialogsDraw(t *testing.T) {
+	for _, l := range []string{"en", "fr"} {
+		t.Run(l, func(t *testing.T) {
+			if l == "fr" {
+				inFrench(t)
 			}
-			dir := os.Getenv("SCREENSHOT_DIR")
-			if dir == "" {
-				dir = t.TempDir()
-			}
-			f, err := os.Create(filepath.Join(dir, "seats."+l+".png"))
+			ta, _, _ := newContactsApp(t)
+			fyne.CurrentApp().Settings().SetTheme(theme.DefaultTheme())
+			ta.onContacts()
+			keepCapture(t, ta, "contacts."+l+".png")
+			ta.onEscape()
+
+			data := ta.writeFile(t, "list.csv", "Email,Name\nada@example.com,Ada\n")
+			c, err := ta.svc.Create(campaign.Draft{Name: "Newsletter", Template: "From: me@example.com\nTo: {{ Email }}\nSubject: Hi\n\nHello", Data: campaign.DataSource{Path: data}, Settings: campaign.Settings{Mode: campaign.ModeOutbox}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer f.Close()
-			if err := png.Encode(f, img); err != nil {
-				t.Fatal(err)
-			}
+			ta.showCampaign(c, stepSend)
+			test.Tap(button(t, ta.Window(), map[string]string{"en": "Send later…", "fr": "Envoyer plus tard…"}[l]))
+			keepCapture(t, ta, "send-later."+l+".png")
 		})
+	}
+}
+
+// keepCapture draws the window, fails on a blank picture, and keeps it in
+// SCREENSHOT_DIR (or the test's temporary folder).
+func keepCapture(t *testing.T, u *testApp, name string) {
+	t.Helper()
+	img := u.Window().Canvas().Capture()
+	if n := colours(img); n < 16 {
+		t.Fatalf("%s draws %d colours: blank", name, n)
+	}
+	dir := os.Getenv("SCREENSHOT_DIR")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	f, err := os.Create(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
 	}
 }
 
