@@ -18,8 +18,10 @@ import (
 type bouncingSenders struct {
 	*fakeSenders
 	reports []campaign.Bounce
-	asked   []time.Time
-	sendAs  []string
+	// live, when set, gives the reports at the time they are read.
+	live   func() []campaign.Bounce
+	asked  []time.Time
+	sendAs []string
 }
 
 func (s *bouncingSenders) Mailbox(context.Context) (campaign.Mailbox, error) { return s, nil }
@@ -27,7 +29,11 @@ func (s *bouncingSenders) Mailbox(context.Context) (campaign.Mailbox, error) { r
 func (s *bouncingSenders) Bounces(_ context.Context, sendAs string, since time.Time) ([]campaign.Bounce, error) {
 	s.asked, s.sendAs = append(s.asked, since), append(s.sendAs, sendAs)
 	var out []campaign.Bounce
-	for _, b := range s.reports {
+	reports := s.reports
+	if s.live != nil {
+		reports = s.live()
+	}
+	for _, b := range reports {
 		if !b.Received.Before(since) {
 			out = append(out, b)
 		}
@@ -86,7 +92,7 @@ func TestBouncesMarkTheRowsTheirReportsName(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Bounces: %v", err)
 	}
-	if len(bs.sendAs) != 1 || bs.sendAs[0] != "news@example.com" {
+	if n := len(bs.sendAs); n == 0 || bs.sendAs[n-1] != "news@example.com" {
 		t.Errorf("reports read from mailbox %q; want the shared mailbox the campaign sent as", bs.sendAs)
 	}
 	if len(rep.Rows) != 2 || rep.Unmatched != 1 || rep.Reports != 3 {
@@ -160,5 +166,43 @@ func TestBouncedRowCannotMoveBack(t *testing.T) {
 	}
 	if campaign.StatePending.CanMove(campaign.StateBounced) {
 		t.Error("pending → bounced allowed: only a sent message can bounce")
+	}
+}
+
+// TestALiveRunReadsTheBouncesThatAlreadyCameBack: at the end of a live
+// send the runner reads the reports received so far, without being asked.
+func TestALiveRunReadsTheBouncesThatAlreadyCameBack(t *testing.T) {
+	dir := t.TempDir()
+	db, err := store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	bs := &bouncingSenders{fakeSenders: &fakeSenders{mailbox: newFakeSender(), self: "ada@example.com"}}
+	svc := &campaign.Service{Store: db, Sources: &memSources{data: map[string][][]string{"/data/people.csv": people(4)}},
+		Senders: bs, OutboxDir: filepath.Join(dir, "outbox")}
+	t.Cleanup(svc.Close)
+	c, err := svc.Create(campaign.Draft{Name: "spring", Template: serviceTemplate, Data: campaign.DataSource{Path: "/data/people.csv"},
+		Settings: campaign.Settings{Mode: campaign.ModeSend}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bs.live = func() []campaign.Bounce {
+		es, _, _ := svc.Results(c.ID, 0, 4)
+		return []campaign.Bounce{{Key: es[2].Key, Status: "5.1.1", Detail: "unknown recipient", Received: time.Now()}}
+	}
+	job, _, err := svc.Start(context.Background(), c.ID, campaign.PlanOptions{}, campaign.StartOptions{Runner: unpaced})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wait(t, job); err != nil {
+		t.Fatal(err)
+	}
+	if rep := job.Bounces(); rep == nil || len(rep.Rows) != 1 || rep.Rows[0].Entry.Index != 2 {
+		t.Fatalf("the run's bounces = %+v; want row 3", rep)
+	}
+	got, _ := svc.Campaign(c.ID)
+	if got.Counts.Bounced != 1 || got.Counts.Sent != 3 {
+		t.Errorf("after the run: %+v; want 3 sent, 1 bounced", got.Counts)
 	}
 }

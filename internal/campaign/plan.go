@@ -226,6 +226,17 @@ func (p *Plan) Start(ctx context.Context, opt StartOptions) (*Job, error) {
 	go func() {
 		defer r.repanic()
 		err := r.Run(jctx, id)
+		if err == nil && p.Campaign.Settings.Mode == ModeSend {
+			// The reports that came back while sending mark their rows at
+			// once; later ones are read by Bounces ("Check for bounces",
+			// `campaign bounces`). A mailbox that cannot read them, or a
+			// read that fails, leaves the run as it ended.
+			if rep, berr := s.Bounces(jctx, id); berr == nil {
+				j.mu.Lock()
+				j.bounces = rep
+				j.mu.Unlock()
+			}
+		}
 		if pump != nil {
 			pump.Close()
 		}
@@ -263,9 +274,19 @@ type Job struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 
-	mu    sync.Mutex
-	pause bool
-	err   error
+	mu      sync.Mutex
+	pause   bool
+	err     error
+	bounces *BounceReport
+}
+
+// Bounces is what the non-delivery reports received by the end of a live
+// run said (rows already marked bounced), once Done is closed; nil for
+// other modes, an unfinished run, or a mailbox that cannot read them.
+func (j *Job) Bounces() *BounceReport {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.bounces
 }
 
 func (j *Job) paused() bool {
