@@ -565,7 +565,9 @@ func TestDailyBudget(t *testing.T) {
 		id, m := prepared(t, db, people(80))
 		fs := newFakeSender()
 		r := fastRunner(db, fs, m)
-		r.DailyLimit, r.Day, r.WaitForBudget = 50, 300*time.Millisecond, true
+		// The "day" must outlast sending the first 50 even on a loaded
+		// machine, or the budget never runs out and nothing waits.
+		r.DailyLimit, r.Day, r.WaitForBudget = 50, 1500*time.Millisecond, true
 		var waited bool
 		r.Progress = progressFunc(func(rep campaign.Report) {
 			if strings.Contains(rep.Waiting, "daily limit") {
