@@ -8,7 +8,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -267,25 +266,20 @@ func (a *adminScreen) onAssign(p Person) {
 }
 
 func (a *adminScreen) onUnassign(p Person) {
-	d := dialog.NewConfirm(lang.L("admin.unassign"),
-		lang.L("admin.unassign.confirm", map[string]any{"Name": firstText(p.Name, p.Email)}),
-		func(ok bool) {
-			if !ok {
-				return
-			}
-			ctx := a.u.work.ctx
-			a.u.work.run(func() {
-				err := a.u.deps.Admin.Unassign(ctx, p)
-				fyne.Do(func() {
-					if err != nil {
-						a.problem(err)
-						return
-					}
-					a.reload()
-				})
+	a.u.ask(lang.L("admin.unassign"), lang.L("admin.unassign.confirm", map[string]any{"Name": firstText(p.Name, p.Email)}), lang.L("admin.unassign"), lang.L("dialog.cancel"), false, func(ok bool) {
+		if !ok {
+			return
+		}
+		ctx := a.u.work.ctx
+		a.u.work.run(func() {
+			err := a.u.deps.Admin.Unassign(ctx, p)
+			fyne.Do(func() {
+				if err != nil {
+					a.problem(err)
+					return
+				}
+				a.reload()
 			})
-		}, a.u.window)
-	d.SetConfirmText(lang.L("admin.unassign"))
-	d.SetDismissText(lang.L("dialog.cancel"))
-	a.u.showDialog(d, nil)
+		})
+	})
 }

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/securemerge/securemerge/assets"
 	"github.com/securemerge/securemerge/internal/campaign"
@@ -138,16 +139,11 @@ func (u *App) offerResume() {
 		}
 		c := left[0]
 		fyne.Do(func() {
-			d := dialog.NewConfirm(lang.L("resume.title"),
-				lang.N("resume.text", len(left), map[string]any{"Name": c.Name, "Count": len(left), "Sent": formatCount(c.Counts.Sent), "Total": formatCount(c.Counts.Total)}),
-				func(ok bool) {
-					if ok {
-						u.openCampaign(c.ID, stepSend)
-					}
-				}, u.window)
-			d.SetConfirmText(lang.L("resume.ok"))
-			d.SetDismissText(lang.L("resume.later"))
-			u.showDialog(d, nil)
+			u.ask(lang.L("resume.title"), lang.N("resume.text", len(left), map[string]any{"Name": c.Name, "Count": len(left), "Sent": formatCount(c.Counts.Sent), "Total": formatCount(c.Counts.Total)}), lang.L("resume.ok"), lang.L("resume.later"), false, func(ok bool) {
+				if ok {
+					u.openCampaign(c.ID, stepSend)
+				}
+			})
 		})
 	})
 }
@@ -358,4 +354,17 @@ func (u *App) rememberSize() {
 	}
 	s := u.window.Canvas().Size()
 	_ = u.deps.Campaigns.Remember("window", fmt.Sprintf("%gx%g", s.Width, s.Height))
+}
+
+// ask shows a question with two answers: yes (the default button, which
+// Enter presses) and no; danger colours yes as destructive. answer gets
+// the choice.
+func (u *App) ask(title, text, yes, no string, danger bool, answer func(bool)) {
+	d := dialog.NewConfirm(title, text, answer, u.window)
+	d.SetConfirmText(yes)
+	d.SetDismissText(no)
+	if danger {
+		d.SetConfirmImportance(widget.DangerImportance)
+	}
+	u.showDialog(d, nil)
 }

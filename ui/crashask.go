@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 )
 
@@ -28,16 +27,13 @@ func (u *App) askAfterCrash() {
 			return
 		}
 		fyne.Do(func() {
-			d := dialog.NewConfirm(lang.L("crash.title"), lang.L("crash.question"), func(on bool) {
+			u.ask(lang.L("crash.title"), lang.L("crash.question"), lang.L("crash.yes"), lang.L("crash.no"), false, func(on bool) {
 				u.work.run(func() {
 					if err := u.deps.AfterCrash.Answer(on); err != nil {
 						fyne.Do(func() { showError(u.window, "crash reports", err) })
 					}
 				})
-			}, u.window)
-			d.SetConfirmText(lang.L("crash.yes"))
-			d.SetDismissText(lang.L("crash.no"))
-			u.showDialog(d, nil)
+			})
 		})
 	})
 }

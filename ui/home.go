@@ -288,7 +288,7 @@ func (h *home) onDelete(c *campaign.Campaign) {
 	if c.Counts.Sent > 0 {
 		msg += "\n" + lang.N("home.delete.sent", c.Counts.Sent, map[string]any{"Count": formatCount(c.Counts.Sent)})
 	}
-	d := dialog.NewConfirm(lang.L("home.action.delete"), msg, func(ok bool) {
+	h.u.ask(lang.L("home.action.delete"), msg, lang.L("home.delete.ok"), lang.L("dialog.cancel"), true, func(ok bool) {
 		if !ok {
 			return
 		}
@@ -301,11 +301,7 @@ func (h *home) onDelete(c *campaign.Campaign) {
 				h.refresh()
 			})
 		})
-	}, h.u.window)
-	d.SetConfirmText(lang.L("home.delete.ok"))
-	d.SetDismissText(lang.L("dialog.cancel"))
-	d.SetConfirmImportance(widget.DangerImportance)
-	h.u.showDialog(d, nil)
+	})
 }
 
 func statusText(s campaign.Status) string {

@@ -335,7 +335,7 @@ func (s *scheduler) askLate(late []*campaign.Campaign, now time.Time) {
 	first := late[0]
 	text := lang.N("schedule.late.text", len(late), map[string]any{
 		"Name": first.Name, "When": whenWithDay(first.Schedule.At, now), "Count": formatCount(len(late))})
-	d := dialog.NewConfirm(lang.L("schedule.late.title"), text, func(send bool) {
+	s.u.ask(lang.L("schedule.late.title"), text, lang.N("schedule.late.send", len(late)), lang.N("schedule.late.keep", len(late)), false, func(send bool) {
 		if send {
 			s.asking = false
 			s.tick()
@@ -357,10 +357,7 @@ func (s *scheduler) askLate(late []*campaign.Campaign, now time.Time) {
 				s.tick()
 			})
 		})
-	}, s.u.window)
-	d.SetConfirmText(lang.N("schedule.late.send", len(late)))
-	d.SetDismissText(lang.N("schedule.late.keep", len(late)))
-	s.u.showDialog(d, nil)
+	})
 }
 
 // tick runs the campaigns due now, in the background.

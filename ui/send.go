@@ -757,7 +757,7 @@ func (d *sendStep) onPause() {
 func (d *sendStep) onCancel() {
 	left := d.vm.c.Counts.Pending + d.vm.c.Counts.Sending
 	msg := lang.N("send.cancel.confirm", left, map[string]any{"Count": formatCount(left)})
-	dlg := dialog.NewConfirm(lang.L("send.cancel.title"), msg, func(ok bool) {
+	d.u.ask(lang.L("send.cancel.title"), msg, lang.L("send.cancel.ok"), lang.L("send.cancel.keep"), true, func(ok bool) {
 		if !ok {
 			return
 		}
@@ -771,11 +771,7 @@ func (d *sendStep) onCancel() {
 				d.reload()
 			})
 		})
-	}, d.u.window)
-	dlg.SetConfirmText(lang.L("send.cancel.ok"))
-	dlg.SetDismissText(lang.L("send.cancel.keep"))
-	dlg.SetConfirmImportance(widget.DangerImportance)
-	d.u.showDialog(dlg, nil)
+	})
 }
 
 // onTest sends the selected recipient's message to the signed-in mailbox.
@@ -1020,14 +1016,11 @@ func (u *App) confirmClose(close func()) {
 		return
 	}
 	msg := lang.N("send.close.confirm", left, map[string]any{"Count": formatCount(left)})
-	d := dialog.NewConfirm(lang.L("send.close.title"), msg, func(ok bool) {
+	u.ask(lang.L("send.close.title"), msg, lang.L("send.close.ok"), lang.L("send.close.keep"), false, func(ok bool) {
 		if ok {
 			close()
 		}
-	}, u.window)
-	d.SetConfirmText(lang.L("send.close.ok"))
-	d.SetDismissText(lang.L("send.close.keep"))
-	u.showDialog(d, nil)
+	})
 }
 
 // sendingLeft is how many messages the campaigns being sent from this
