@@ -128,6 +128,22 @@ func checkAddrSpec(addr string) (string, error) {
 // the text before its '<', unquoted when it is one quoted string; "" for a
 // bare address.
 func rawDisplayName(s string) string {
+	name := ""
+	scanAddress(s, func(i int, c byte) bool {
+		if c == '<' {
+			name = unquoteName(strings.TrimSpace(s[:i]))
+			return false
+		}
+		return true
+	})
+	return name
+}
+
+// scanAddress calls f with each byte of s that stands outside quoted
+// strings, comments and backslash escapes, with its index, until f returns
+// false: the one reading of address syntax that finding the display name
+// and splitting a list share.
+func scanAddress(s string, f func(i int, c byte) bool) {
 	quoted, escaped, comment := false, false, 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -144,11 +160,12 @@ func rawDisplayName(s string) string {
 		case c == ')' && comment > 0:
 			comment--
 		case comment > 0:
-		case c == '<':
-			return unquoteName(strings.TrimSpace(s[:i]))
+		default:
+			if !f(i, c) {
+				return
+			}
 		}
 	}
-	return ""
 }
 
 // unquoteName removes the quotes of a display name written as one quoted
@@ -229,27 +246,10 @@ func addressReason(err error) string {
 // splitAddressList splits on "," and ";" outside quotes, comments and angle
 // brackets.
 func splitAddressList(s string) []string {
-	var (
-		out             []string
-		start           int
-		quoted, escaped bool
-		angle, comment  int
-	)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
+	var out []string
+	start, angle := 0, 0
+	scanAddress(s, func(i int, c byte) bool {
 		switch {
-		case escaped:
-			escaped = false
-		case c == '\\' && (quoted || comment > 0):
-			escaped = true
-		case c == '"' && comment == 0:
-			quoted = !quoted
-		case quoted:
-		case c == '(':
-			comment++
-		case c == ')' && comment > 0:
-			comment--
-		case comment > 0:
 		case c == '<':
 			angle++
 		case c == '>' && angle > 0:
@@ -260,7 +260,8 @@ func splitAddressList(s string) []string {
 			}
 			start = i + 1
 		}
-	}
+		return true
+	})
 	if item := strings.TrimSpace(s[start:]); item != "" {
 		out = append(out, item)
 	}
